@@ -1,0 +1,60 @@
+"""softmax_lib: the tested library behind the course
+*Softmax Regression, from intuition to PyTorch*.
+
+Importing it is cheap: it loads NumPy only. scikit-learn loads on first use of
+:class:`SoftmaxRegression`, SciPy's optimiser on the first ``fit``, matplotlib on
+the first plot, and PyTorch only when :class:`TorchSoftmaxRegression` or
+:func:`train_torch_softmax` is used.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from .core import hardmax, log_softmax, logsumexp, one_hot, sigmoid, softmax
+from .datasets import make_noisy_line
+from .gradcheck import check_gradient, numerical_gradient
+from .losses import cross_entropy, cross_entropy_grad
+
+__version__ = "0.1.0"
+
+# Loaded on first access (PEP 562), so `import softmax_lib` stays free of
+# scikit-learn, matplotlib and torch.
+_LAZY = {
+    "SoftmaxRegression": "estimator",
+    "TorchSoftmaxRegression": "torch_model",
+    "train_torch_softmax": "torch_model",
+    "plot_probability_curves": "plotting",
+    "plot_decision_regions": "plotting",
+    "plot_loss_curves": "plotting",
+    "plot_weight_images": "plotting",
+}
+
+__all__ = [
+    "softmax",
+    "log_softmax",
+    "logsumexp",
+    "sigmoid",
+    "hardmax",
+    "one_hot",
+    "cross_entropy",
+    "cross_entropy_grad",
+    "numerical_gradient",
+    "check_gradient",
+    "SoftmaxRegression",
+    "make_noisy_line",
+    *_LAZY,
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -1,0 +1,286 @@
+r"""Numerically stable softmax and its relatives.
+
+Every function here accepts an array-like, works along any ``axis``, keeps a
+float32/float64 input dtype (other real inputs become float64) and stays finite
+for extreme logits such as ``±1e4`` or spreads of ``1e300``. The trick is the
+same throughout: shift by the maximum before exponentiating, because
+
+.. math::
+
+    \operatorname{softmax}(z)_k = \frac{e^{z_k - m}}{\sum_j e^{z_j - m}}
+    \quad\text{for any constant } m,
+
+and with :math:`m = \max_j z_j` every exponent is at most 0, so nothing
+overflows and the largest term is exactly 1, so the sum never underflows to 0.
+
+``-inf`` entries are allowed (they mean "probability zero", as in masking);
+NaN, ``+inf`` or a slice that is entirely ``-inf`` raise :class:`ValueError`,
+because no probability distribution corresponds to them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+__all__ = ["softmax", "log_softmax", "logsumexp", "sigmoid", "hardmax", "one_hot"]
+
+
+def _as_float_array(z: ArrayLike) -> NDArray[np.floating]:
+    """Return ``z`` as a float array: float32/float64 kept, float16 widened, rest float64."""
+    arr = np.asarray(z)
+    if arr.dtype == np.float32 or arr.dtype == np.float64:
+        return arr
+    if arr.dtype == np.float16:
+        return arr.astype(np.float32)
+    if arr.dtype.kind in "biu":
+        return arr.astype(np.float64)
+    if arr.dtype.kind == "f":  # longdouble: keep the extra precision
+        return arr
+    raise TypeError(f"expected real numbers, got an array of dtype {arr.dtype}")
+
+
+def _scaled_logits(z: ArrayLike, temperature: float) -> NDArray[np.floating]:
+    """Validate ``temperature`` and return ``z / temperature`` as a float array."""
+    if not (np.isfinite(temperature) and temperature > 0):
+        raise ValueError(f"temperature must be a finite number > 0, got {temperature!r}")
+    arr = _as_float_array(z)
+    if temperature != 1.0:
+        arr = arr / arr.dtype.type(temperature)
+    return arr
+
+
+def _stable_max(z: NDArray[np.floating], axis: int) -> NDArray[np.floating]:
+    """Max along ``axis`` (keepdims), raising if a slice has NaN, +inf or only -inf.
+
+    Checking the (small) array of maxima is enough: ``max`` propagates NaN and
+    returns +inf or -inf exactly when the slice is unusable.
+    """
+    if z.ndim == 0:
+        raise ValueError("expected an array with at least one dimension, got a scalar")
+    if z.shape[axis] == 0:
+        raise ValueError("cannot take softmax over an empty axis")
+    z_max = np.max(z, axis=axis, keepdims=True)
+    if not np.all(np.isfinite(z_max)):
+        raise ValueError(
+            "logits contain NaN or +inf, or a slice that is entirely -inf; "
+            "softmax is undefined there"
+        )
+    return z_max
+
+
+def logsumexp(z: ArrayLike, axis: int = -1, keepdims: bool = False) -> NDArray[np.floating]:
+    r"""Compute :math:`\log \sum_k e^{z_k}` along ``axis`` without overflow.
+
+    Parameters
+    ----------
+    z : array-like of shape (..., n_classes, ...)
+        Real numbers (logits).
+    axis : int, default=-1
+        Axis to reduce.
+    keepdims : bool, default=False
+        Keep the reduced axis with length 1, so the result broadcasts against ``z``.
+
+    Returns
+    -------
+    ndarray
+        ``z`` reduced along ``axis``; same float dtype as ``z``.
+
+    Examples
+    --------
+    >>> float(logsumexp([1000.0, 1000.0]))  # naive exp overflows
+    1000.6931471805599
+    """
+    z = _as_float_array(z)
+    z_max = _stable_max(z, axis)
+    shifted = np.subtract(z, z_max)
+    np.exp(shifted, out=shifted)
+    out = np.log(np.sum(shifted, axis=axis, keepdims=True))
+    out += z_max
+    return out if keepdims else np.squeeze(out, axis=axis)
+
+
+def softmax(z: ArrayLike, axis: int = -1, temperature: float = 1.0) -> NDArray[np.floating]:
+    r"""Turn scores into probabilities: :math:`p_k = e^{z_k/T} / \sum_j e^{z_j/T}`.
+
+    Parameters
+    ----------
+    z : array-like, e.g. of shape (n_samples, n_classes)
+        Scores (logits).
+    axis : int, default=-1
+        Axis holding the classes; the result sums to 1 along it.
+    temperature : float, default=1.0
+        :math:`T > 0`. Large ``T`` flattens the distribution towards uniform,
+        small ``T`` sharpens it towards :func:`hardmax`.
+
+    Returns
+    -------
+    ndarray of the same shape as ``z``
+        Probabilities, each in [0, 1], summing to 1 along ``axis``.
+
+    Raises
+    ------
+    ValueError
+        If ``temperature <= 0``, or a slice holds NaN or +inf or only -inf.
+
+    Examples
+    --------
+    >>> softmax([3.0, 7.0, 14.0])
+    array([1.66862063e-05, 9.11035992e-04, 9.99072278e-01])
+    """
+    z = _scaled_logits(z, temperature)
+    z_max = _stable_max(z, axis)
+    out = np.subtract(z, z_max)
+    np.exp(out, out=out)
+    out /= np.sum(out, axis=axis, keepdims=True)
+    return out
+
+
+def log_softmax(z: ArrayLike, axis: int = -1, temperature: float = 1.0) -> NDArray[np.floating]:
+    r"""Log-probabilities :math:`z_k/T - \operatorname{logsumexp}(z/T)`, exact where
+    ``np.log(softmax(z))`` would give ``-inf``.
+
+    Parameters
+    ----------
+    z : array-like, e.g. of shape (n_samples, n_classes)
+        Scores (logits).
+    axis : int, default=-1
+        Axis holding the classes.
+    temperature : float, default=1.0
+        :math:`T > 0`, as in :func:`softmax`.
+
+    Returns
+    -------
+    ndarray of the same shape as ``z``
+        Values :math:`\le 0` whose exponentials sum to 1 along ``axis``.
+
+    Examples
+    --------
+    >>> log_softmax([0.0, 1000.0])  # log(softmax) would give -inf
+    array([-1000.,     0.])
+    """
+    z = _scaled_logits(z, temperature)
+    z_max = _stable_max(z, axis)
+    out = np.subtract(z, z_max)
+    # log(sum(exp(shifted))) lies in [0, log K], so subtracting it loses nothing.
+    out -= np.log(np.sum(np.exp(out), axis=axis, keepdims=True))
+    return out
+
+
+def sigmoid(z: ArrayLike) -> NDArray[np.floating]:
+    r"""Logistic function :math:`\sigma(z) = 1 / (1 + e^{-z})`, elementwise and stable.
+
+    Uses :math:`e^{-|z|}`, which never overflows: for :math:`z \ge 0` the result
+    is :math:`1/(1+e^{-z})`, otherwise :math:`e^{z}/(1+e^{z})`.
+
+    Parameters
+    ----------
+    z : array-like
+        Real numbers; ``±inf`` map to 1 and 0.
+
+    Returns
+    -------
+    ndarray of the same shape as ``z``
+        Values in [0, 1].
+
+    Raises
+    ------
+    ValueError
+        If ``z`` contains NaN.
+
+    Examples
+    --------
+    >>> sigmoid([-1000.0, 0.0, 1000.0])
+    array([0. , 0.5, 1. ])
+    """
+    z = _as_float_array(z)
+    if np.isnan(z).any():
+        raise ValueError("sigmoid input contains NaN")
+    exp_neg_abs = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0, exp_neg_abs) / (1.0 + exp_neg_abs)
+
+
+def hardmax(z: ArrayLike, axis: int = -1) -> NDArray[np.floating]:
+    """One-hot encoding of the argmax along ``axis`` (the limit of softmax as T → 0).
+
+    Ties go to the first maximum, like :func:`numpy.argmax`.
+
+    Parameters
+    ----------
+    z : array-like, e.g. of shape (n_samples, n_classes)
+        Scores.
+    axis : int, default=-1
+        Axis holding the classes.
+
+    Returns
+    -------
+    ndarray of the same shape as ``z``
+        Exactly one 1 along ``axis``, zeros elsewhere; same float dtype as :func:`softmax`.
+
+    Examples
+    --------
+    >>> hardmax([5.0, 2.0, -1.0, 3.0])
+    array([1., 0., 0., 0.])
+    """
+    z = _as_float_array(z)
+    _stable_max(z, axis)  # same input checks as softmax
+    winners = np.expand_dims(np.argmax(z, axis=axis), axis)
+    out = np.zeros_like(z)
+    np.put_along_axis(out, winners, 1.0, axis=axis)
+    return out
+
+
+def one_hot(y: ArrayLike, n_classes: int | None = None) -> NDArray[np.float64]:
+    """Encode integer labels ``0 … n_classes-1`` as rows of an identity matrix.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,)
+        Integer class indices (floats are accepted only if they are whole numbers).
+    n_classes : int, optional
+        Number of classes K. Defaults to ``max(y) + 1``.
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_classes), float64
+        ``Y[i, y[i]] = 1``, all other entries 0.
+
+    Raises
+    ------
+    ValueError
+        If ``y`` is not 1-D, holds non-integers, or a label is < 0 or >= ``n_classes``.
+
+    Examples
+    --------
+    >>> one_hot([0, 2, 1])
+    array([[1., 0., 0.],
+           [0., 0., 1.],
+           [0., 1., 0.]])
+    """
+    labels = _as_class_indices(y)
+    if n_classes is None:
+        n_classes = int(labels.max()) + 1 if labels.size else 0
+    elif int(n_classes) != n_classes or n_classes < 1:
+        raise ValueError(f"n_classes must be a positive integer, got {n_classes!r}")
+    n_classes = int(n_classes)
+    if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
+        raise ValueError(
+            f"labels must lie in [0, {n_classes - 1}] for n_classes={n_classes}; "
+            f"got values from {labels.min()} to {labels.max()}"
+        )
+    out = np.zeros((labels.shape[0], n_classes))
+    out[np.arange(labels.shape[0]), labels] = 1.0
+    return out
+
+
+def _as_class_indices(y: ArrayLike) -> NDArray[np.intp]:
+    """Validate 1-D integer labels (whole-number floats allowed) and return them as intp."""
+    arr = np.asarray(y)
+    if arr.ndim != 1:
+        raise ValueError(f"labels must be a 1-D array of shape (n_samples,), got shape {arr.shape}")
+    if arr.dtype.kind == "f":
+        if not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)):
+            raise ValueError("labels must be whole numbers (class indices)")
+    elif arr.dtype.kind not in "biu" and arr.size:
+        raise ValueError(f"labels must be integer class indices, got dtype {arr.dtype}")
+    return arr.astype(np.intp)

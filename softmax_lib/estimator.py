@@ -1,0 +1,457 @@
+r"""``SoftmaxRegression``: multinomial logistic regression as a scikit-learn classifier.
+
+It minimises the same objective as ``sklearn.linear_model.LogisticRegression(C=C)``
+(see :mod:`softmax_lib.objective`), with three solvers a course can explain:
+scipy's L-BFGS-B, plain full-batch gradient descent, and mini-batch SGD.
+"""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, check_scalar, validate_data
+
+from ._threads import single_threaded_scipy_blas
+from .core import log_softmax, softmax
+from .losses import _normalised_weights
+from .objective import loss_and_gradient
+
+__all__ = ["SoftmaxRegression"]
+
+_SOLVERS = ("lbfgs", "gd", "sgd")
+_DEFAULT_BATCH_SIZE = 32
+
+
+class SoftmaxRegression(ClassifierMixin, BaseEstimator):
+    r"""Softmax (multinomial logistic) regression with L2 regularisation.
+
+    Minimises
+
+    .. math::
+
+        \frac{\sum_i w_i \, \ell_i}{\sum_i w_i} + \frac{\lVert W \rVert_F^2}{2 C \sum_i w_i},
+        \qquad \ell_i = -\log \operatorname{softmax}(W x_i + b)_{y_i},
+
+    the objective of scikit-learn's ``LogisticRegression(C=C)`` for several classes
+    (``w_i = 1`` without sample weights; the intercept is not penalised).
+
+    Parameters
+    ----------
+    C : float, default=1.0
+        Inverse regularisation strength, > 0. ``np.inf`` means no penalty (then the
+        optimum may not exist when the classes are separable).
+    fit_intercept : bool, default=True
+        Learn an intercept :math:`b`.
+    solver : {"lbfgs", "gd", "sgd"}, default="lbfgs"
+        ``"lbfgs"``: scipy's L-BFGS-B on the exact loss and gradient (``tol`` is its
+        projected-gradient tolerance). ``"gd"``: full-batch gradient descent with step
+        ``learning_rate``. ``"sgd"``: shuffled mini-batches of ``batch_size``.
+        ``"gd"`` and ``"sgd"`` stop when the objective changes by less than ``tol``.
+    max_iter : int, default=1000
+        Maximum iterations (``"lbfgs"``, ``"gd"``) or epochs (``"sgd"``).
+    tol : float, default=1e-6
+        Stopping tolerance, >= 0.
+    learning_rate : float, default=0.1
+        Step size for ``"gd"``, ``"sgd"`` and :meth:`partial_fit`.
+    batch_size : int, optional
+        Mini-batch size for ``"sgd"`` and :meth:`partial_fit`; ``None`` means 32.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the shuffling of ``"sgd"``; fix it for reproducible fits.
+    verbose : int, default=0
+        Print the objective every iteration when > 0.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels, sorted; any hashable, sortable labels (strings, integers…).
+    coef_ : ndarray of shape (n_classes, n_features)
+        Weights :math:`W`, one row per class, for every ``n_classes`` including 2.
+    intercept_ : ndarray of shape (n_classes,)
+        Intercepts :math:`b`, centred to sum to 0 (only differences matter).
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Feature names, if ``X`` had string column names.
+    n_iter_ : int
+        Iterations (or epochs) run.
+    loss_curve_ : ndarray of shape (n_iter_ + 1,)
+        Objective at the start and after each iteration; the last entry is the
+        objective at the returned ``coef_`` and ``intercept_``.
+
+    See Also
+    --------
+    sklearn.linear_model.LogisticRegression : The same model; it finds the same
+        coefficients for three or more classes.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> X, y = load_iris(return_X_y=True)
+    >>> model = SoftmaxRegression(C=10.0).fit(X, y)
+    >>> model.coef_.shape
+    (3, 4)
+    >>> round(model.score(X, y), 3)
+    0.98
+    """
+
+    def __init__(
+        self,
+        C: float = 1.0,
+        fit_intercept: bool = True,
+        solver: str = "lbfgs",
+        max_iter: int = 1000,
+        tol: float = 1e-6,
+        learning_rate: float = 0.1,
+        batch_size: int | None = None,
+        random_state: int | np.random.RandomState | None = None,
+        verbose: int = 0,
+    ) -> None:
+        self.C = C
+        self.fit_intercept = fit_intercept
+        self.solver = solver
+        self.max_iter = max_iter
+        self.tol = tol
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ fitting
+    def fit(
+        self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> SoftmaxRegression:
+        """Fit the model to ``X`` and ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training inputs; finite numbers.
+        y : array-like of shape (n_samples,)
+            Class labels; at least two distinct classes.
+        sample_weight : array-like of shape (n_samples,), optional
+            Non-negative weights; integer weights are equivalent to repeating rows.
+
+        Returns
+        -------
+        self : SoftmaxRegression
+            The fitted estimator.
+        """
+        self._check_params()
+        if self.solver == "lbfgs":
+            import scipy.optimize  # noqa: F401  (load SciPy's BLAS before limiting its threads)
+        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], order="C")
+        labels = self._set_classes(y)
+        weights_sum, weights = self._weights(sample_weight, X.shape[0])
+        alpha = 0.0 if np.isinf(self.C) else 1.0 / (self.C * weights_sum)
+
+        n_classes, n_features = len(self.classes_), X.shape[1]
+        # Zeros are the natural start: they keep sum_k b_k = 0 along every solver's path.
+        W = np.zeros((n_classes, n_features))
+        b = np.zeros(n_classes)
+        solve = {"lbfgs": self._fit_lbfgs, "gd": self._fit_gd, "sgd": self._fit_sgd}[self.solver]
+        with single_threaded_scipy_blas():
+            W, b, self.loss_curve_, self.n_iter_ = solve(W, b, X, labels, weights, alpha)
+        self._set_coefficients(W, b)
+        return self
+
+    def partial_fit(
+        self,
+        X: ArrayLike,
+        y: ArrayLike,
+        classes: ArrayLike | None = None,
+        sample_weight: ArrayLike | None = None,
+    ) -> SoftmaxRegression:
+        """One SGD pass over a batch of data, for data that does not fit in memory.
+
+        The regularisation strength uses the batch's total weight, so one call on the
+        whole data set takes SGD steps on the same objective as :meth:`fit`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            One chunk of training inputs.
+        y : array-like of shape (n_samples,)
+            Its labels; each must be in ``classes``.
+        classes : array-like of shape (n_classes,), optional
+            All class labels. Required on the first call, ignored later.
+        sample_weight : array-like of shape (n_samples,), optional
+            Non-negative weights.
+
+        Returns
+        -------
+        self : SoftmaxRegression
+        """
+        self._check_params()
+        first_call = not hasattr(self, "classes_")
+        X, y = validate_data(
+            self, X, y, dtype=[np.float64, np.float32], order="C", reset=first_call
+        )
+        check_classification_targets(y)
+        if first_call:
+            if classes is None:
+                raise ValueError("classes must be passed on the first call to partial_fit")
+            self.classes_ = np.unique(np.asarray(classes))
+            self._check_at_least_two_classes()
+            self._W = np.zeros((len(self.classes_), X.shape[1]))
+            self._b = np.zeros(len(self.classes_))
+            self._rng = check_random_state(self.random_state)
+            self.n_iter_ = 0
+            self.loss_curve_ = np.empty(0)
+        labels = self._encode(y)
+        weights_sum, weights = self._weights(sample_weight, X.shape[0])
+        alpha = 0.0 if np.isinf(self.C) else 1.0 / (self.C * weights_sum)
+        with single_threaded_scipy_blas():
+            self._sgd_epoch(self._W, self._b, X, labels, weights, alpha, self._rng)
+        loss = self._checked_loss(self._W, self._b, X, labels, weights, alpha, None)[0]
+        self.loss_curve_ = np.append(self.loss_curve_, loss)
+        self.n_iter_ += 1
+        self._set_coefficients(self._W, self._b)
+        return self
+
+    # ------------------------------------------------------------------ solvers
+    def _fit_lbfgs(self, W, b, X, labels, weights, alpha):
+        from scipy.optimize import minimize
+
+        n_classes, n_features = W.shape
+        n_weights = n_classes * n_features
+
+        def objective(params: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
+            W_ = params[:n_weights].reshape(n_classes, n_features)
+            b_ = params[n_weights:] if self.fit_intercept else b
+            loss, grad_W, grad_b = loss_and_gradient(W_, b_, X, labels, weights, alpha)
+            grad = grad_W.ravel()
+            return loss, np.concatenate([grad, grad_b]) if self.fit_intercept else grad
+
+        start = np.concatenate([W.ravel(), b]) if self.fit_intercept else W.ravel()
+        curve = [objective(start)[0]]
+
+        def record(intermediate_result) -> None:
+            curve.append(float(intermediate_result.fun))
+            self._report(len(curve) - 1, curve[-1])
+
+        result = minimize(
+            objective,
+            start,
+            jac=True,
+            method="L-BFGS-B",
+            callback=record,
+            # The same settings as scikit-learn, so both stop at the same point.
+            options={
+                "maxiter": self.max_iter,
+                "maxls": 50,
+                "gtol": self.tol,
+                "ftol": 64 * np.finfo(float).eps,
+            },
+        )
+        if result.status == 1:
+            warnings.warn(
+                f"lbfgs did not converge in max_iter={self.max_iter} iterations; "
+                "increase max_iter or scale the features",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+        W = result.x[:n_weights].reshape(n_classes, n_features)
+        b = result.x[n_weights:] if self.fit_intercept else b
+        curve[-1] = float(result.fun)  # the value at the returned point, exactly
+        return W, b, np.asarray(curve), int(result.nit)
+
+    def _fit_gd(self, W, b, X, labels, weights, alpha):
+        loss, grad_W, grad_b = loss_and_gradient(W, b, X, labels, weights, alpha)
+        curve = [loss]
+        for iteration in range(1, self.max_iter + 1):
+            W -= self.learning_rate * grad_W
+            if self.fit_intercept:
+                b -= self.learning_rate * grad_b
+            loss, grad_W, grad_b = self._checked_loss(W, b, X, labels, weights, alpha, iteration)
+            curve.append(loss)
+            self._report(iteration, loss)
+            if abs(curve[-2] - loss) < self.tol:
+                return W, b, np.asarray(curve), iteration
+        self._warn_not_converged("gd")
+        return W, b, np.asarray(curve), self.max_iter
+
+    def _fit_sgd(self, W, b, X, labels, weights, alpha):
+        rng = check_random_state(self.random_state)
+        curve = [loss_and_gradient(W, b, X, labels, weights, alpha)[0]]
+        for epoch in range(1, self.max_iter + 1):
+            self._sgd_epoch(W, b, X, labels, weights, alpha, rng)
+            loss = self._checked_loss(W, b, X, labels, weights, alpha, epoch)[0]
+            curve.append(loss)
+            self._report(epoch, loss)
+            if abs(curve[-2] - loss) < self.tol:
+                return W, b, np.asarray(curve), epoch
+        self._warn_not_converged("sgd")
+        return W, b, np.asarray(curve), self.max_iter
+
+    def _sgd_epoch(self, W, b, X, labels, weights, alpha, rng) -> None:
+        """One shuffled pass of mini-batch SGD, updating ``W`` and ``b`` in place."""
+        n_samples = X.shape[0]
+        batch_size = self.batch_size or _DEFAULT_BATCH_SIZE
+        order = rng.permutation(n_samples)
+        # A step that overflows shows up in the next objective, checked by the caller.
+        with np.errstate(over="ignore", invalid="ignore"):
+            self._sgd_steps(W, b, X, labels, weights, alpha, order, batch_size)
+
+    def _sgd_steps(self, W, b, X, labels, weights, alpha, order, batch_size) -> None:
+        n_samples = X.shape[0]
+        for start in range(0, n_samples, batch_size):
+            batch = order[start : start + batch_size]
+            # Scaling by n / |batch| makes the batch gradient an unbiased estimate
+            # of the full one.
+            batch_weights = weights[batch] * (n_samples / batch.size)
+            _, grad_W, grad_b = loss_and_gradient(
+                W, b, X[batch], labels[batch], batch_weights, alpha
+            )
+            W -= self.learning_rate * grad_W
+            if self.fit_intercept:
+                b -= self.learning_rate * grad_b
+
+    # ------------------------------------------------------------------ prediction
+    def decision_function(self, X: ArrayLike) -> NDArray[np.float64]:
+        """Class scores :math:`z = X W^\\top + b`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes), or (n_samples,) for two classes
+            For two classes, the logit difference ``z[:, 1] - z[:, 0]``, as
+            scikit-learn's binary classifiers return (positive means ``classes_[1]``).
+        """
+        logits = self._logits(X)
+        return logits[:, 1] - logits[:, 0] if logits.shape[1] == 2 else logits
+
+    def predict_proba(self, X: ArrayLike) -> NDArray[np.float64]:
+        """Class probabilities, ``softmax(X W^T + b)``.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+            Columns in the order of ``classes_``; rows sum to 1.
+        """
+        return softmax(self._logits(X), axis=1)
+
+    def predict_log_proba(self, X: ArrayLike) -> NDArray[np.float64]:
+        """Log-probabilities, computed stably from the logits.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+        """
+        return log_softmax(self._logits(X), axis=1)
+
+    def predict(self, X: ArrayLike) -> NDArray:
+        """Most probable class for each row of ``X``.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            Labels taken from ``classes_``.
+        """
+        return self.classes_[np.argmax(self._logits(X), axis=1)]
+
+    # ------------------------------------------------------------------ helpers
+    def _logits(self, X: ArrayLike) -> NDArray[np.float64]:
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        return X @ self.coef_.T + self.intercept_
+
+    def _check_params(self) -> None:
+        if self.solver not in _SOLVERS:
+            raise ValueError(f"solver must be one of {_SOLVERS}, got {self.solver!r}")
+        if isinstance(self.C, numbers.Real) and np.isnan(self.C):
+            raise ValueError("C must be a number > 0, got nan")
+        check_scalar(self.C, "C", numbers.Real, min_val=0, include_boundaries="neither")
+        check_scalar(self.max_iter, "max_iter", numbers.Integral, min_val=1)
+        check_scalar(self.tol, "tol", numbers.Real, min_val=0)
+        check_scalar(
+            self.learning_rate,
+            "learning_rate",
+            numbers.Real,
+            min_val=0,
+            include_boundaries="neither",
+        )
+        if self.batch_size is not None:
+            check_scalar(self.batch_size, "batch_size", numbers.Integral, min_val=1)
+        check_scalar(self.verbose, "verbose", numbers.Integral, min_val=0)
+
+    def _set_classes(self, y: NDArray) -> NDArray[np.intp]:
+        check_classification_targets(y)
+        self.classes_, labels = np.unique(y, return_inverse=True)
+        self._check_at_least_two_classes()
+        return labels.astype(np.intp, copy=False)
+
+    def _check_at_least_two_classes(self) -> None:
+        if len(self.classes_) < 2:
+            raise ValueError(
+                "SoftmaxRegression needs samples of at least 2 classes, but the data "
+                f"contains only 1 class: {self.classes_[0]!r}"
+            )
+
+    def _encode(self, y: NDArray) -> NDArray[np.intp]:
+        """Map labels to indices into ``classes_``, rejecting labels never declared."""
+        labels = np.searchsorted(self.classes_, y)
+        unseen = (labels >= len(self.classes_)) | (
+            self.classes_[np.minimum(labels, len(self.classes_) - 1)] != y
+        )
+        if np.any(unseen):
+            raise ValueError(
+                f"y contains labels not in classes_: {np.unique(np.asarray(y)[unseen])!r}"
+            )
+        return labels.astype(np.intp, copy=False)
+
+    @staticmethod
+    def _weights(
+        sample_weight: ArrayLike | None, n_samples: int
+    ) -> tuple[float, NDArray[np.float64]]:
+        """Return ``(sum of weights, weights normalised to sum to 1)``."""
+        if sample_weight is None:
+            return float(n_samples), np.full(n_samples, 1.0 / n_samples)
+        raw = np.asarray(sample_weight, dtype=np.float64)
+        normalised = _normalised_weights(raw, n_samples)  # validates shape, sign, sum > 0
+        return float(raw.sum()), normalised
+
+    def _set_coefficients(self, W: NDArray[np.float64], b: NDArray[np.float64]) -> None:
+        self.coef_ = np.array(W, dtype=np.float64)
+        # Adding a constant to every intercept changes no probability; report the
+        # representative that sums to zero.
+        self.intercept_ = np.asarray(b, dtype=np.float64) - np.mean(b)
+
+    def _checked_loss(self, W, b, X, labels, weights, alpha, iteration):
+        # Overflow is reported below as a clear error, not as numpy warnings.
+        with np.errstate(over="ignore", invalid="ignore"):
+            result = loss_and_gradient(W, b, X, labels, weights, alpha)
+        self._raise_if_diverged(result[0], iteration)
+        return result
+
+    def _raise_if_diverged(self, loss: float, iteration: int | None = None) -> None:
+        if not np.isfinite(loss):
+            where = f" at iteration {iteration}" if iteration is not None else ""
+            raise ValueError(
+                f"the objective became non-finite{where}: the learning rate "
+                f"{self.learning_rate} is too large for this data; lower it or "
+                "standardise the features"
+            )
+
+    def _warn_not_converged(self, solver: str) -> None:
+        warnings.warn(
+            f"{solver} did not converge in max_iter={self.max_iter} iterations (objective "
+            f"still changing by >= tol={self.tol}); increase max_iter or learning_rate",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
+
+    def _report(self, iteration: int, loss: float) -> None:
+        if self.verbose:
+            print(
+                f"[SoftmaxRegression] {self.solver} iteration {iteration:4d}: objective {loss:.10g}"
+            )

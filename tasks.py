@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""The course's task runner, standard library only, so a fresh Python 3.11 can run it.
+
+    python3 tasks.py book    # set up .venv (first time or when pins change), build the site
+    python3 tasks.py test    # set up .venv if needed, then lint and run every test
+
+Both are safe to run again: the virtual environment is reinstalled only when
+``requirements.txt`` or ``pyproject.toml`` changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / "python"
+STAMP = VENV / ".installed-requirements"
+
+
+def run(*args: str | Path, **kwargs) -> None:
+    print("+", " ".join(str(a) for a in args), flush=True)
+    subprocess.run([str(a) for a in args], cwd=ROOT, check=True, **kwargs)
+
+
+def requirements_fingerprint() -> str:
+    digest = hashlib.sha256()
+    for name in ("requirements.txt", "pyproject.toml"):
+        digest.update((ROOT / name).read_bytes())
+    return digest.hexdigest()
+
+
+def setup() -> None:
+    """Create ``.venv`` and install the pinned requirements plus ``softmax_lib`` (editable)."""
+    if sys.version_info[:2] < (3, 11):
+        sys.exit(f"Python >= 3.11 is required, this is {sys.version.split()[0]}")
+    if not PYTHON.exists():
+        print(f"Creating virtual environment in {VENV}", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    fingerprint = requirements_fingerprint()
+    if STAMP.exists() and STAMP.read_text() == fingerprint:
+        return
+    run(PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+    run(PYTHON, "-m", "pip", "install", "--quiet", "-r", "requirements.txt")
+    run(PYTHON, "-m", "pip", "install", "--quiet", "--no-deps", "-e", ".")
+    run(PYTHON, "-m", "ipykernel", "install", "--sys-prefix", "--name", "python3")
+    STAMP.write_text(fingerprint)
+
+
+def book() -> None:
+    """Build the HTML site into ``_build/html``, executing every notebook; warnings are errors."""
+    setup()
+    run(BIN / "jupyter-book", "build", ".", "-W", "-n", "--keep-going")
+
+
+def test() -> None:
+    """Lint, then run the unit tests, the doctests and every notebook under nbval."""
+    setup()
+    run(BIN / "ruff", "check", ".")
+    run(PYTHON, "-m", "pytest", *sys.argv[2:])
+
+
+TASKS = {"setup": setup, "book": book, "test": test}
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2 or sys.argv[1] not in TASKS:
+        sys.exit(f"usage: python3 tasks.py {{{'|'.join(TASKS)}}} [pytest args]")
+    TASKS[sys.argv[1]]()
