@@ -42,7 +42,6 @@ __all__ = [
     "cross_entropy_grad",
     "numerical_gradient",
     "check_gradient",
-    "SoftmaxRegression",
     "make_noisy_line",
     *_LAZY,
 ]

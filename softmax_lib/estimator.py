@@ -21,7 +21,7 @@ from sklearn.utils.validation import check_is_fitted, check_scalar, validate_dat
 from ._threads import single_threaded_scipy_blas
 from .core import log_softmax, softmax
 from .losses import _normalised_weights
-from .objective import loss_and_gradient
+from .objective import MultinomialObjective, loss_and_gradient
 
 __all__ = ["SoftmaxRegression"]
 
@@ -144,6 +144,7 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
             The fitted estimator.
         """
         self._check_params()
+        self.__dict__.pop("_partial_fit_rng", None)  # a new fit restarts partial_fit's shuffling
         if self.solver == "lbfgs":
             import scipy.optimize  # noqa: F401  (load SciPy's BLAS before limiting its threads)
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], order="C")
@@ -189,7 +190,7 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         self : SoftmaxRegression
         """
         self._check_params()
-        first_call = not hasattr(self, "classes_")
+        first_call = not hasattr(self, "coef_")
         X, y = validate_data(
             self, X, y, dtype=[np.float64, np.float32], order="C", reset=first_call
         )
@@ -199,20 +200,25 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
                 raise ValueError("classes must be passed on the first call to partial_fit")
             self.classes_ = np.unique(np.asarray(classes))
             self._check_at_least_two_classes()
-            self._W = np.zeros((len(self.classes_), X.shape[1]))
-            self._b = np.zeros(len(self.classes_))
-            self._rng = check_random_state(self.random_state)
+            self._set_coefficients(
+                np.zeros((len(self.classes_), X.shape[1])), np.zeros(len(self.classes_))
+            )
             self.n_iter_ = 0
             self.loss_curve_ = np.empty(0)
+        if not hasattr(self, "_partial_fit_rng"):
+            self._partial_fit_rng = check_random_state(self.random_state)
         labels = self._encode(y)
         weights_sum, weights = self._weights(sample_weight, X.shape[0])
         alpha = 0.0 if np.isinf(self.C) else 1.0 / (self.C * weights_sum)
+        # Continue from the current coefficients (after fit, from fit's solution).
+        W, b = self.coef_.copy(), self.intercept_.copy()
         with single_threaded_scipy_blas():
-            self._sgd_epoch(self._W, self._b, X, labels, weights, alpha, self._rng)
-        loss = self._checked_loss(self._W, self._b, X, labels, weights, alpha, None)[0]
+            self._sgd_epoch(W, b, X, labels, weights, alpha, self._partial_fit_rng)
+        evaluate = MultinomialObjective(X, labels, len(self.classes_), weights, alpha)
+        loss = self._checked(evaluate, W, b, None)[0]
         self.loss_curve_ = np.append(self.loss_curve_, loss)
         self.n_iter_ += 1
-        self._set_coefficients(self._W, self._b)
+        self._set_coefficients(W, b)
         return self
 
     # ------------------------------------------------------------------ solvers
@@ -221,11 +227,12 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
 
         n_classes, n_features = W.shape
         n_weights = n_classes * n_features
+        evaluate = MultinomialObjective(X, labels, n_classes, weights, alpha)
 
         def objective(params: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
             W_ = params[:n_weights].reshape(n_classes, n_features)
             b_ = params[n_weights:] if self.fit_intercept else b
-            loss, grad_W, grad_b = loss_and_gradient(W_, b_, X, labels, weights, alpha)
+            loss, grad_W, grad_b = evaluate(W_, b_)
             grad = grad_W.ravel()
             return loss, np.concatenate([grad, grad_b]) if self.fit_intercept else grad
 
@@ -263,13 +270,14 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         return W, b, np.asarray(curve), int(result.nit)
 
     def _fit_gd(self, W, b, X, labels, weights, alpha):
-        loss, grad_W, grad_b = loss_and_gradient(W, b, X, labels, weights, alpha)
+        evaluate = MultinomialObjective(X, labels, W.shape[0], weights, alpha)
+        loss, grad_W, grad_b = evaluate(W, b)
         curve = [loss]
         for iteration in range(1, self.max_iter + 1):
             W -= self.learning_rate * grad_W
             if self.fit_intercept:
                 b -= self.learning_rate * grad_b
-            loss, grad_W, grad_b = self._checked_loss(W, b, X, labels, weights, alpha, iteration)
+            loss, grad_W, grad_b = self._checked(evaluate, W, b, iteration)
             curve.append(loss)
             self._report(iteration, loss)
             if abs(curve[-2] - loss) < self.tol:
@@ -279,10 +287,11 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
 
     def _fit_sgd(self, W, b, X, labels, weights, alpha):
         rng = check_random_state(self.random_state)
-        curve = [loss_and_gradient(W, b, X, labels, weights, alpha)[0]]
+        evaluate = MultinomialObjective(X, labels, W.shape[0], weights, alpha)
+        curve = [evaluate(W, b)[0]]
         for epoch in range(1, self.max_iter + 1):
             self._sgd_epoch(W, b, X, labels, weights, alpha, rng)
-            loss = self._checked_loss(W, b, X, labels, weights, alpha, epoch)[0]
+            loss = self._checked(evaluate, W, b, epoch)[0]
             curve.append(loss)
             self._report(epoch, loss)
             if abs(curve[-2] - loss) < self.tol:
@@ -357,7 +366,8 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         ndarray of shape (n_samples,)
             Labels taken from ``classes_``.
         """
-        return self.classes_[np.argmax(self._logits(X), axis=1)]
+        logits = self._logits(X)  # first, so an unfitted model raises NotFittedError
+        return self.classes_[np.argmax(logits, axis=1)]
 
     # ------------------------------------------------------------------ helpers
     def _logits(self, X: ArrayLike) -> NDArray[np.float64]:
@@ -426,10 +436,10 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         # representative that sums to zero.
         self.intercept_ = np.asarray(b, dtype=np.float64) - np.mean(b)
 
-    def _checked_loss(self, W, b, X, labels, weights, alpha, iteration):
+    def _checked(self, evaluate: MultinomialObjective, W, b, iteration: int | None):
         # Overflow is reported below as a clear error, not as numpy warnings.
         with np.errstate(over="ignore", invalid="ignore"):
-            result = loss_and_gradient(W, b, X, labels, weights, alpha)
+            result = evaluate(W, b)
         self._raise_if_diverged(result[0], iteration)
         return result
 
@@ -447,7 +457,7 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
             f"{solver} did not converge in max_iter={self.max_iter} iterations (objective "
             f"still changing by >= tol={self.tol}); increase max_iter or learning_rate",
             ConvergenceWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
 
     def _report(self, iteration: int, loss: float) -> None:

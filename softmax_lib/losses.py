@@ -73,7 +73,7 @@ def _normalised_weights(sample_weight: ArrayLike | None, n_samples: int) -> NDAr
         raise ValueError("sample_weight must be finite and non-negative")
     total = w.sum()
     if total <= 0:
-        raise ValueError("sample_weight sums to 0; at least one sample needs a positive weight")
+        raise ValueError("sample weights sum to zero; at least one sample needs a positive weight")
     return w / total
 
 
@@ -119,7 +119,9 @@ def cross_entropy(logits: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | No
     if labels is not None:
         per_sample = lse - z[np.arange(n_samples), labels]
     else:
-        per_sample = lse * probs.sum(axis=1) - np.einsum("ik,ik->i", probs, z)
+        # sum_k q_k (lse - z_k), skipping q_k = 0 so that a masked logit (-inf) adds 0, not nan.
+        terms = np.multiply(probs, lse[:, None] - z, out=np.zeros_like(z), where=probs > 0)
+        per_sample = terms.sum(axis=1)
     return float(weights @ per_sample)
 
 

@@ -16,9 +16,16 @@ which is exactly scikit-learn's ``LogisticRegression(C=C)`` objective. Its gradi
     \nabla_W f = G^\top X + \alpha W, \qquad \nabla_b f = G^\top \mathbf{1},
     \qquad G_{ik} = \omega_i \bigl(p_{ik} - [y_i = k]\bigr).
 
-:func:`loss_and_gradient` computes both in one pass over ``X``: one matrix product
-for the logits, the softmax in place, and one matrix product for the gradient. It
-never builds a one-hot matrix: subtracting 1 at ``(i, y_i)`` is enough.
+:class:`MultinomialObjective` computes both in **one pass over** ``X``. It walks over
+blocks of rows small enough to stay in the CPU cache; for each block it computes the
+logits (one matrix product), the softmax and the loss, turns the probabilities into
+:math:`G` in place, and adds :math:`G^\top X_{\text{block}}` to the gradient (a second
+product that reads the same, still cached, rows). The logits are laid out as
+(n_classes, block) so that every reduction over classes runs along contiguous memory;
+buffers are allocated once per fit; no one-hot matrix is ever built (subtracting
+:math:`\omega_i` at :math:`(y_i, i)` is enough). For float32 inputs the matrix
+products run in float32, but the softmax, the loss and the gradient are accumulated in
+float64, so the objective keeps its digits.
 """
 
 from __future__ import annotations
@@ -26,7 +33,102 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["loss_and_gradient"]
+__all__ = ["MultinomialObjective", "loss_and_gradient"]
+
+# Rows per block: aim for about this many bytes of X, so a block read by the first
+# matrix product is still in the (shared, last-level) cache for the second.
+_BLOCK_BYTES = 1 << 22
+
+
+class MultinomialObjective:
+    r"""The objective :math:`f(W, b)` and its gradient on one data set, with reusable buffers.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        Inputs, float32 or float64 (C-contiguous is fastest).
+    labels : ndarray of shape (n_samples,)
+        Class indices in ``[0, n_classes)``.
+    n_classes : int
+        Number of classes K.
+    weights : ndarray of shape (n_samples,)
+        :math:`\omega_i`, multiplying each sample's loss (usually summing to 1).
+    alpha : float
+        L2 strength :math:`\alpha \ge 0` on ``W`` (``b`` is not penalised).
+    block_rows : int, optional
+        Rows per block; by default about 4 MiB of ``X``.
+
+    Examples
+    --------
+    >>> X = np.array([[0.0], [1.0]]); labels = np.array([0, 1])
+    >>> objective = MultinomialObjective(X, labels, 2, np.full(2, 0.5), alpha=0.0)
+    >>> loss, grad_W, grad_b = objective(np.zeros((2, 1)), np.zeros(2))
+    >>> round(loss, 6)  # log 2 at zero weights
+    0.693147
+    """
+
+    def __init__(
+        self,
+        X: NDArray[np.floating],
+        labels: NDArray[np.intp],
+        n_classes: int,
+        weights: NDArray[np.float64],
+        alpha: float,
+        block_rows: int | None = None,
+    ) -> None:
+        self.X = X
+        self.n_classes = n_classes
+        self.weights = np.asarray(weights, dtype=np.float64)
+        self.alpha = float(alpha)
+        n_samples, n_features = X.shape
+        if block_rows is None:
+            block_rows = _BLOCK_BYTES // max(1, n_features * X.dtype.itemsize)
+        block_rows = max(1, min(n_samples, block_rows))
+        # Per block: its row range and the flat positions of (y_i, i) in a (K, rows) array.
+        self._blocks = [
+            (start, stop, labels[start:stop] * (stop - start) + np.arange(stop - start))
+            for start in range(0, n_samples, block_rows)
+            for stop in [min(start + block_rows, n_samples)]
+        ]
+        self._logits = np.empty(n_classes * block_rows, dtype=X.dtype)
+        self._work = self._logits if X.dtype == np.float64 else np.empty(n_classes * block_rows)
+        self._product = np.empty((n_classes, n_features), dtype=X.dtype)
+
+    def __call__(
+        self, W: NDArray[np.float64], b: NDArray[np.float64]
+    ) -> tuple[float, NDArray[np.float64], NDArray[np.float64]]:
+        """Return ``(loss, grad_W, grad_b)`` at weights ``W`` (K, d) and intercepts ``b`` (K,)."""
+        X, K = self.X, self.n_classes
+        W_x = W.astype(X.dtype, copy=False)
+        grad_W = np.zeros(W.shape)
+        grad_b = np.zeros(K)
+        loss = 0.0
+        for start, stop, true_class in self._blocks:
+            rows = stop - start
+            X_block = X[start:stop]
+            logits = self._logits[: K * rows].reshape(K, rows)
+            np.matmul(W_x, X_block.T, out=logits)
+            z = self._work[: K * rows].reshape(K, rows)
+            if z is not logits:
+                np.copyto(z, logits)
+            z += b[:, None]
+            true_logit = z.ravel()[true_class]
+            z_max = z.max(axis=0)
+            z -= z_max
+            np.exp(z, out=z)
+            totals = z.sum(axis=0)
+            w = self.weights[start:stop]
+            loss += float(w @ (np.log(totals) + z_max - true_logit))
+            # z holds exp(z - max); make it G = w * (p - onehot), in place.
+            z *= w / totals
+            z.ravel()[true_class] -= w
+            grad_b += z.sum(axis=1)
+            if z is not logits:
+                np.copyto(logits, z)
+            grad_W += np.matmul(logits, X_block, out=self._product)
+        loss += 0.5 * self.alpha * float(np.vdot(W, W))
+        grad_W += self.alpha * W
+        return loss, grad_W, grad_b
 
 
 def loss_and_gradient(
@@ -38,6 +140,9 @@ def loss_and_gradient(
     alpha: float,
 ) -> tuple[float, NDArray[np.float64], NDArray[np.float64]]:
     r"""Objective value and gradient of the regularised multinomial loss.
+
+    A one-off evaluation with :class:`MultinomialObjective`; solvers that evaluate
+    many times on the same data keep one instance instead.
 
     Parameters
     ----------
@@ -61,24 +166,4 @@ def loss_and_gradient(
     grad_W : ndarray of shape (n_classes, n_features)
     grad_b : ndarray of shape (n_classes,)
     """
-    n_samples = X.shape[0]
-    rows = np.arange(n_samples)
-    logits = X @ W.T.astype(X.dtype, copy=False)
-    logits += b.astype(X.dtype, copy=False)
-    # Accumulate in float64 even for float32 X, so the loss keeps its digits.
-    logits = logits.astype(np.float64, copy=False)
-    true_class_logit = logits[rows, labels]
-    row_max = logits.max(axis=1)
-    logits -= row_max[:, None]
-    np.exp(logits, out=logits)
-    row_sum = logits.sum(axis=1)
-    per_sample = np.log(row_sum) + row_max - true_class_logit
-    loss = float(weights @ per_sample) + 0.5 * alpha * float(np.vdot(W, W))
-
-    # logits now holds exp(z - max); turn it into G = weights * (p - onehot) in place.
-    logits *= (weights / row_sum)[:, None]
-    logits[rows, labels] -= weights
-    grad_W = (logits.T.astype(X.dtype, copy=False) @ X).astype(np.float64, copy=False)
-    grad_W += alpha * W
-    grad_b = logits.sum(axis=0)
-    return loss, grad_W, grad_b
+    return MultinomialObjective(X, labels, W.shape[0], weights, alpha)(W, b)

@@ -111,13 +111,24 @@ def train_torch_softmax(
         The full-data objective before training and after each epoch.
     """
     weight = model.linear.weight
+    n_classes, n_features = weight.shape
     X_t = torch.as_tensor(np.asarray(X), dtype=weight.dtype)
     y_t = torch.as_tensor(np.asarray(y), dtype=torch.long)
-    if X_t.ndim != 2 or X_t.shape[0] != y_t.shape[0] or X_t.shape[1] != weight.shape[1]:
+    if (
+        X_t.ndim != 2
+        or y_t.ndim != 1
+        or X_t.shape[0] != y_t.shape[0]
+        or X_t.shape[1] != n_features
+        or X_t.shape[0] == 0
+    ):
         raise ValueError(
-            f"X must have shape (n_samples, {weight.shape[1]}) and y shape (n_samples,); "
-            f"got {tuple(X_t.shape)} and {tuple(y_t.shape)}"
+            f"X must have shape (n_samples, {n_features}) and y shape (n_samples,) with "
+            f"n_samples >= 1; got {tuple(X_t.shape)} and {tuple(y_t.shape)}"
         )
+    if not torch.isfinite(X_t).all():
+        raise ValueError("X contains NaN or infinity")
+    if y_t.min() < 0 or y_t.max() >= n_classes:
+        raise ValueError(f"labels must be class indices in [0, {n_classes - 1}]")
     n_samples = X_t.shape[0]
     alpha = 0.0 if np.isinf(C) else 1.0 / (C * n_samples)
     cross_entropy = nn.CrossEntropyLoss()
