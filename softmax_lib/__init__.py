@@ -1,10 +1,10 @@
 """softmax_lib: the tested library behind the course
 *Softmax Regression, from intuition to PyTorch*.
 
-Importing it is cheap: it loads NumPy only. scikit-learn loads on first use of
-:class:`SoftmaxRegression`, SciPy's optimiser on the first ``fit``, matplotlib on
-the first plot, and PyTorch only when :class:`TorchSoftmaxRegression` or
-:func:`train_torch_softmax` is used.
+Importing it is cheap: it loads NumPy only. scikit-learn (and with it SciPy) loads
+on first use of :class:`SoftmaxRegression`, matplotlib on the first plot, and
+PyTorch only when :class:`TorchSoftmaxRegression` or :func:`train_torch_softmax` is
+used.
 """
 
 from __future__ import annotations

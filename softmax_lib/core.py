@@ -40,11 +40,11 @@ def _as_float_array(z: ArrayLike) -> NDArray[np.floating]:
     raise TypeError(f"expected real numbers, got an array of dtype {arr.dtype}")
 
 
-def _inverse_temperature(temperature: float) -> float:
-    """Validate ``temperature`` and return ``1 / temperature``."""
+def _checked_temperature(temperature: float) -> float:
+    """Return ``temperature`` if it is a finite number > 0, else raise ValueError."""
     if not (np.isfinite(temperature) and temperature > 0):
         raise ValueError(f"temperature must be a finite number > 0, got {temperature!r}")
-    return 1.0 / temperature
+    return float(temperature)
 
 
 def _stable_max(z: NDArray[np.floating], axis: int) -> NDArray[np.floating]:
@@ -79,7 +79,15 @@ def _check_finite_maxima(z_max: NDArray[np.floating]) -> None:
 _BLOCK_BYTES = 1 << 16
 
 
-def _softmax_family(z: NDArray[np.floating], axis: int, kind: str, scale: float = 1.0):
+def _divide_by_temperature(shifted: NDArray[np.floating], temperature: np.floating) -> None:
+    """``shifted /= temperature`` in place, also when ``temperature`` underflowed to 0."""
+    if temperature > 0:
+        shifted /= temperature
+    else:  # the T -> 0 limit: the maxima stay at 0, everything else goes to -inf
+        shifted[shifted < 0] = -np.inf
+
+
+def _softmax_family(z: NDArray[np.floating], axis: int, kind: str, temperature: float = 1.0):
     """Shared kernel of :func:`softmax`, :func:`log_softmax` and :func:`logsumexp`.
 
     The class axis is moved last and the rest flattened into rows. Rows are processed
@@ -102,11 +110,14 @@ def _softmax_family(z: NDArray[np.floating], axis: int, kind: str, scale: float 
         chunk = rows[start : start + block]
         shifted = buffer[:, : chunk.shape[0]]
         np.copyto(shifted, chunk.T)
-        if scale != 1.0:
-            shifted *= dtype.type(scale)
         block_max = shifted.max(axis=0)
         _check_finite_maxima(block_max)
-        shifted -= block_max
+        # Shift first, then scale: the shifted values are <= 0, so a huge spread or a
+        # tiny temperature can only overflow towards -inf, whose exp is exactly 0.
+        with np.errstate(over="ignore"):
+            shifted -= block_max
+            if temperature != 1.0:
+                _divide_by_temperature(shifted, dtype.type(temperature))
         if kind == "log_softmax":
             # log(sum(exp(shifted))) lies in [0, log K], so subtracting it loses nothing.
             shifted -= np.log(np.exp(shifted).sum(axis=0))
@@ -180,7 +191,7 @@ def softmax(z: ArrayLike, axis: int = -1, temperature: float = 1.0) -> NDArray[n
     array([1.66862063e-05, 9.11035992e-04, 9.99072278e-01])
     """
     z = _as_float_array(z)
-    return _softmax_family(z, axis, "softmax", scale=_inverse_temperature(temperature))
+    return _softmax_family(z, axis, "softmax", temperature=_checked_temperature(temperature))
 
 
 def log_softmax(z: ArrayLike, axis: int = -1, temperature: float = 1.0) -> NDArray[np.floating]:
@@ -207,7 +218,7 @@ def log_softmax(z: ArrayLike, axis: int = -1, temperature: float = 1.0) -> NDArr
     array([-1000.,     0.])
     """
     z = _as_float_array(z)
-    return _softmax_family(z, axis, "log_softmax", scale=_inverse_temperature(temperature))
+    return _softmax_family(z, axis, "log_softmax", temperature=_checked_temperature(temperature))
 
 
 def sigmoid(z: ArrayLike) -> NDArray[np.floating]:

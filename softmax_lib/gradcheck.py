@@ -74,6 +74,8 @@ def check_gradient(
     Returns :math:`\max_j |g_j - \hat g_j| / \max(|g_j| + |\hat g_j|, 10^{-12})`, where
     :math:`g` is the analytic and :math:`\hat g` the numerical gradient. Values around
     1e-7 or below mean the analytic gradient is right; 1e-2 or above mean a bug.
+    The error is relative entry by entry, so an entry that is almost zero (say 1e-5)
+    can show ~1e-6 even for a right gradient: check at a point where no entry is tiny.
 
     Parameters
     ----------

@@ -112,8 +112,9 @@ def train_torch_softmax(
     """
     weight = model.linear.weight
     n_classes, n_features = weight.shape
-    X_t = torch.as_tensor(np.asarray(X), dtype=weight.dtype)
-    y_t = torch.as_tensor(np.asarray(y), dtype=torch.long)
+    # torch.tensor copies, so read-only NumPy inputs are fine.
+    X_t = torch.tensor(np.asarray(X), dtype=weight.dtype)
+    y_t = torch.tensor(np.asarray(y), dtype=torch.long)
     if (
         X_t.ndim != 2
         or y_t.ndim != 1
