@@ -66,7 +66,13 @@ def test() -> None:
     run(PYTHON, "-m", "pytest", *sys.argv[2:])
 
 
-TASKS = {"setup": setup, "book": book, "test": test}
+def bench() -> None:
+    """Run the benchmark suite (not a test) and write bench/results/latest.{json,md}."""
+    setup()
+    run(PYTHON, "-m", "bench.run", *sys.argv[2:])
+
+
+TASKS = {"setup": setup, "book": book, "test": test, "bench": bench}
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in TASKS:

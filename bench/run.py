@@ -1,0 +1,170 @@
+"""Run the benchmark suite and write bench/results/latest.{json,md} and plots.
+
+    .venv/bin/python -m bench.run            # the full suite (under 10 minutes on 2 cores)
+    .venv/bin/python -m bench.run --quick    # digits only, for a smoke test
+
+A benchmark, not a test: it asserts nothing about time. Compare ratios measured in
+one run; absolute times on a shared machine are noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+
+from . import kernels, memory, problems, race, scaling, threads
+
+RESULTS = Path(__file__).resolve().parent / "results"
+RTOL_F64 = 1e-8
+RTOL_F32 = 1e-7
+
+
+def solver_race(quick: bool, repeats: int) -> list[dict]:
+    rows = []
+    makers = [problems.digits] if quick else [problems.digits, problems.mnist_sized, problems.tall]
+    for make in makers:
+        problem64 = make()
+        f_star = race.best_objective(problem64)
+        print(f"{problem64.name}: f* = {f_star:.12g}", flush=True)
+        rows += race.race(problem64.astype(np.float64), problem64, f_star, RTOL_F64, repeats)
+        if make is not problems.digits:
+            rows += race.race(problem64.astype(np.float32), problem64, f_star, RTOL_F32, repeats)
+        for row in rows[-8:]:
+            print(
+                "  ",
+                {k: row[k] for k in ("problem", "solver", "time_s", "ratio_to_sklearn", "nfev")},
+                flush=True,
+            )
+    return rows
+
+
+def markdown(results: dict) -> str:
+    lines = ["# Benchmark results", "", f"Machine: {results['machine']}", ""]
+    lines += [
+        "## Solver race (time to reach f*·(1 + rtol))",
+        "",
+        "| problem | shape | solver | time (s) | ratio to sklearn | f evals | iterations "
+        "| final objective | rtol |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results["race"]:
+        t = f"{r['time_s']:.3f}" if r["time_s"] is not None else "not reached"
+        ratio = f"{r['ratio_to_sklearn']:.2f}" if r["ratio_to_sklearn"] is not None else "–"
+        nfev = f"{r['nfev']:.0f}" if r["nfev"] is not None else "–"
+        iters = f"{r['iterations']:.0f}" if r["iterations"] is not None else "–"
+        lines.append(
+            f"| {r['problem']} | {r['shape']} | {r['solver']} | {t} | {ratio} | {nfev} | {iters} "
+            f"| {r['final_objective']:.10g} | {r['target_rtol']:.0e} |"
+        )
+    lines += [
+        "",
+        "## Kernels on a (1e6, 10) float64 array",
+        "",
+        "| kernel | implementation | time (s) | ratio to scipy |",
+        "|---|---|---:|---:|",
+    ]
+    lines += [
+        f"| {r['kernel']} | {r['implementation']} | {r['time_s']:.4f} | {r['ratio_to_scipy']:.2f} |"
+        for r in results["kernels"]
+    ]
+    s = results["scaling"]
+    lines += [
+        "",
+        "## Scaling (20 L-BFGS iterations, d = 100)",
+        "",
+        "Slope of log(time) against log(n) above 1e4 samples (K = 10): "
+        f"**{s['n']['slope_above_1e4']:.2f}**; "
+        f"against log(K) (n = 20000): **{s['k']['slope']:.2f}**.",
+        "",
+    ]
+    lines += ["| n | time (s) |", "|---:|---:|"] + [
+        f"| {n} | {t:.3f} |" for n, t in zip(s["n"]["sizes"], s["n"]["times_s"], strict=True)
+    ]
+    lines += [
+        "",
+        "## Peak memory during fit, beyond the input",
+        "",
+        "| problem | solver | peak extra (MiB) | input (MiB) |",
+        "|---|---|---:|---:|",
+    ]
+    lines += [
+        f"| {r['problem']} | {r['solver']} | {r['peak_extra_MiB']:.1f} | {r['input_MiB']:.1f} |"
+        for r in results["memory"]
+    ]
+    lines += [
+        "",
+        "## Thread pools: before and after limiting SciPy's BLAS during fit (digits)",
+        "",
+        "| setting | time (s) |",
+        "|---|---:|",
+    ]
+    lines += [f"| {r['setting']} | {r['time_s']:.3f} |" for r in results["threads"]]
+    if results["threads"]:
+        lines += ["", "Pools: " + "; ".join(results["threads"][0]["pools"])]
+    return "\n".join(lines) + "\n"
+
+
+def plot_scaling(results: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    s = results["scaling"]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.6), layout="constrained")
+    left.loglog(s["n"]["sizes"], s["n"]["times_s"], "o-", color="#0072B2")
+    left.set(
+        title=f"Fit time vs n (slope {s['n']['slope_above_1e4']:.2f} above 1e4)",
+        xlabel="samples n (d = 100, K = 10)",
+        ylabel="time for 20 iterations (s)",
+    )
+    right.loglog(s["k"]["classes"], s["k"]["times_s"], "s--", color="#E69F00")
+    right.set(
+        title=f"Fit time vs K (slope {s['k']['slope']:.2f})",
+        xlabel="classes K (n = 20000, d = 100)",
+        ylabel="time for 20 iterations (s)",
+    )
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="digits only; a smoke test")
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    started = time.perf_counter()
+    results = {
+        "machine": f"{platform.machine()}, {platform.python_version()}, numpy {np.__version__}"
+    }
+    results["threads"] = threads.thread_rows(problems.digits())
+    results["race"] = solver_race(args.quick, args.repeats)
+    results["kernels"] = kernels.kernel_rows()
+    results["scaling"] = {
+        "n": scaling.scaling_in_n(
+            (1_000, 10_000, 100_000) if args.quick else scaling.scaling_in_n.__defaults__[0]
+        ),
+        "k": scaling.scaling_in_k(
+            (2, 10, 50) if args.quick else scaling.scaling_in_k.__defaults__[0]
+        ),
+    }
+    results["memory"] = memory.memory_rows(
+        problems.digits() if args.quick else problems.mnist_sized()
+    )
+    results["seconds"] = time.perf_counter() - started
+    RESULTS.mkdir(exist_ok=True)
+    name = "quick" if args.quick else "latest"
+    (RESULTS / f"{name}.json").write_text(json.dumps(results, indent=1, default=float))
+    (RESULTS / f"{name}.md").write_text(markdown(results))
+    plot_scaling(results, RESULTS / f"{name}_scaling.png")
+    print(markdown(results))
+    print(f"suite took {results['seconds']:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

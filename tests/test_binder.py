@@ -1,0 +1,33 @@
+"""Binder installs the same pinned versions as requirements.txt, with the CPU build of torch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _requirements(path: Path) -> dict[str, str]:
+    pins = {}
+    for line in path.read_text().splitlines():
+        line = line.split("#")[0].strip()
+        if line and not line.startswith("-"):
+            name = line.split("=")[0].split(">")[0].split("<")[0].strip().lower()
+            pins[name] = line
+    return pins
+
+
+def test_binder_pins_match_requirements_except_cpu_torch():
+    main = _requirements(ROOT / "requirements.txt")
+    binder = _requirements(ROOT / "binder" / "requirements.txt")
+    assert main.keys() == binder.keys()
+    for name, pin in main.items():
+        expected = "torch==2.13.0+cpu" if name == "torch" else pin
+        assert binder[name] == expected
+
+
+def test_binder_uses_the_cpu_index_and_python_311():
+    text = (ROOT / "binder" / "requirements.txt").read_text()
+    assert "--extra-index-url https://download.pytorch.org/whl/cpu" in text
+    assert (ROOT / "binder" / "runtime.txt").read_text().strip() == "python-3.11"
+    assert "pip install --no-deps -e ." in (ROOT / "binder" / "postBuild").read_text()
