@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """The course's task runner, standard library only, so a fresh Python 3.11 can run it.
 
-    python3 tasks.py book    # set up .venv (first time or when pins change), build the site
-    python3 tasks.py test    # set up .venv if needed, then lint and run every test
+    python3 tasks.py book     # set up .venv (first time or when pins change), build the site
+    python3 tasks.py test     # set up .venv and Chromium if needed, lint, run every test
+    python3 tasks.py student  # build the student edition (no solutions) in _build/student
+    python3 tasks.py bench    # run the benchmark suite (minutes; not a test)
 
 Both are safe to run again: the virtual environment is reinstalled only when
 ``requirements.txt`` or ``pyproject.toml`` changes.
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -53,15 +56,39 @@ def setup() -> None:
     STAMP.write_text(fingerprint)
 
 
+def ensure_chromium() -> None:
+    """Install Debian's Chromium for the browser tests if it is missing (needs root)."""
+    chromium = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+    if chromium.exists():
+        return
+    apt = shutil.which("apt-get")
+    sudo = [] if os.geteuid() == 0 else ([shutil.which("sudo")] if shutil.which("sudo") else None)
+    if apt is None or sudo is None:
+        sys.exit(f"The browser tests need Chromium at {chromium}. Install it, set CHROMIUM to "
+                 "its path, or skip them: python3 tasks.py test -m 'not browser'")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    run(*sudo, apt, "update", "-qq", env=env)
+    run(*sudo, apt, "install", "-y", "-qq", "--no-install-recommends", "chromium", env=env)
+
+
 def book() -> None:
     """Build the HTML site into ``_build/html``, executing every notebook; warnings are errors."""
     setup()
-    run(BIN / "jupyter-book", "build", ".", "-W", "-n", "--keep-going")
+    run(PYTHON, "tools/build_site.py")
+
+
+def student() -> None:
+    """Build the student edition (exercises without solutions) into ``_build/student``."""
+    setup()
+    run(PYTHON, "tools/build_site.py", "--student")
 
 
 def test() -> None:
-    """Lint, then run the unit tests, the doctests and every notebook under nbval."""
+    """Lint, then run the unit tests, the doctests, every notebook under nbval and the
+    browser tests of the site (built first if any source is newer than the last build)."""
     setup()
+    if "not browser" not in " ".join(sys.argv[2:]):
+        ensure_chromium()
     run(BIN / "ruff", "check", ".")
     run(PYTHON, "-m", "pytest", *sys.argv[2:])
 
@@ -72,7 +99,7 @@ def bench() -> None:
     run(PYTHON, "-m", "bench.run", *sys.argv[2:])
 
 
-TASKS = {"setup": setup, "book": book, "test": test, "bench": bench}
+TASKS = {"setup": setup, "book": book, "student": student, "test": test, "bench": bench}
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in TASKS:
