@@ -68,7 +68,7 @@ def ensure_chromium() -> None:
                  "its path, or skip them: python3 tasks.py test -m 'not browser'")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     run(*sudo, apt, "update", "-qq", env=env)
-    run(*sudo, apt, "install", "-y", "-qq", "--no-install-recommends", "chromium", env=env)
+    run(*sudo, apt, "install", "-y", "-qq", "chromium", env=env)
 
 
 def book() -> None:
