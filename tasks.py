@@ -4,6 +4,7 @@
     python3 tasks.py book     # set up .venv (first time or when pins change), build the site
     python3 tasks.py test     # set up .venv and Chromium if needed, lint, run every test
     python3 tasks.py student  # build the student edition (no solutions) in _build/student
+    python3 tasks.py pdf      # print the whole book to _build/pdf/softmax-regression.pdf
     python3 tasks.py bench    # run the benchmark suite (minutes; not a test)
 
 Both are safe to run again: the virtual environment is reinstalled only when
@@ -83,6 +84,13 @@ def student() -> None:
     run(PYTHON, "tools/build_site.py", "--student")
 
 
+def pdf() -> None:
+    """Print the whole book, solutions open, to one PDF, offline."""
+    setup()
+    ensure_chromium()
+    run(PYTHON, "tools/build_site.py", "--pdf")
+
+
 def test() -> None:
     """Lint, then run the unit tests, the doctests, every notebook under nbval and the
     browser tests of the site (built first if any source is newer than the last build)."""
@@ -99,7 +107,7 @@ def bench() -> None:
     run(PYTHON, "-m", "bench.run", *sys.argv[2:])
 
 
-TASKS = {"setup": setup, "book": book, "student": student, "test": test, "bench": bench}
+TASKS = {"setup": setup, "book": book, "student": student, "pdf": pdf, "test": test, "bench": bench}
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in TASKS:

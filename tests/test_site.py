@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -339,3 +340,38 @@ def test_the_checks_catch_a_broken_page(site, browser, tmp_path):
     problems = results["book/03_loss_and_gradients.html"].problems
     assert "MathJax did not load" in problems
     assert any(problem.startswith("formula not typeset") for problem in problems)
+
+
+def _title(source: Path) -> str:
+    """The level-1 title of a chapter notebook or Markdown page."""
+    if source.suffix == ".ipynb":
+        text = "".join(json.loads(source.read_text())["cells"][0]["source"])
+    else:
+        text = source.read_text()
+    return next(line[2:].strip() for line in text.splitlines() if line.startswith("# "))
+
+
+def test_pdf_of_the_whole_book(contexts, links):
+    """``tools/build_site.py --pdf`` prints the single-page book: that page must pass the
+    same checks as the site (it has one h1 per chapter), and hold every chapter."""
+    if not (build_site.PDF.is_file() and build_site.is_fresh(build_site.PDF_PAGE)):
+        subprocess.run([sys.executable, str(ROOT / "tools" / "build_site.py"), "--pdf"],
+                       check=True, cwd=ROOT)
+    data = build_site.PDF.read_bytes()
+    assert data.startswith(b"%PDF-")
+    assert len(re.findall(rb"/Type\s*/Page\b(?!s)", data)) >= 100
+    with sitecheck.serve(build_site.PDF_PAGE) as url:
+        context, blocked = contexts.get(url, "desktop")
+        result = sitecheck.check_page(context, url, build_site.SINGLE_PAGE, links, blocked,
+                                      one_h1=False)
+    # Sphinx's singlehtml builder merges the pages, so section ids such as "summary" repeat,
+    # and it writes no search index for the search script it still links. Neither reaches
+    # the printed PDF; everything else a reader of the PDF sees is checked.
+    problems = [p for p in result.problems
+                if not p.startswith("duplicate id") and "searchindex.js" not in p
+                and "404 (File not found)" not in p]
+    assert problems == []
+    sources = [next(ROOT.glob(page.replace(".html", ".*"))) for page in BOOK_PAGES[1:]]
+    titles = [_title(source) for source in sources]
+    html = (build_site.PDF_PAGE / build_site.SINGLE_PAGE).read_text()
+    assert [title for title in titles if title not in html] == []

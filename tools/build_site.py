@@ -13,7 +13,8 @@ The PDF: Jupyter Book's own ``pdfhtml`` builder prints with pyppeteer, which dow
 Chromium at first use, and ``pdflatex`` needs a TeX installation; neither works offline
 here. So the book is built as one HTML page (Sphinx's ``singlehtml`` builder, committed
 outputs) and printed to PDF by the same headless Chromium the browser tests use, once
-MathJax has typeset every formula. Solutions stay in the PDF, opened.
+MathJax has typeset every formula. The PDF shows every solution, opened: it is the
+instructors' copy (the student edition is a website).
 
 Every build treats warnings as errors (``-W -n --keep-going``).
 """
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -35,6 +37,7 @@ STUDENT_SITE = STUDENT_ROOT / "_build" / "html"
 PDF_ROOT = ROOT / "_build" / "pdf"
 PDF_PAGE = PDF_ROOT / "_build" / "singlehtml"
 PDF = PDF_ROOT / "softmax-regression.pdf"
+SINGLE_PAGE = "softmax-regression.html"
 SOURCES = ("_config.yml", "_toc.yml", "_static", "_templates", "book", "softmax_lib",
            "tools/sphinx_ext")
 STAMP = ".course-build-finished"  # Sphinx's .buildinfo is not rewritten on every build
@@ -108,15 +111,21 @@ def build_pdf() -> Path:
     config = derived_config(PDF_ROOT, "", hide_solutions=False)
     jupyter_book("--builder", "singlehtml", "--config", str(config),
                  "--path-output", str(PDF_ROOT))
+    # The single page is written as book/intro.html but links its styles, scripts and
+    # images as if it sat at the root (_static/..., _images/...): put a copy there.
+    shutil.copyfile(PDF_PAGE / "book" / "intro.html", PDF_PAGE / SINGLE_PAGE)
     with sitecheck.serve(PDF_PAGE) as url, sync_playwright() as playwright:
         browser = sitecheck.launch_chromium(playwright)
         blocked: list[str] = []
         context = sitecheck.offline_context(browser, url, sitecheck.DESKTOP, blocked)
         page = context.new_page()
-        page.goto(url + "index.html", wait_until="load")
+        page.goto(url + SINGLE_PAGE, wait_until="load")
         if page.evaluate(sitecheck._WAIT_FOR_PAGE) == "MathJax missing":
             raise RuntimeError("MathJax did not load in the single-page book")
-        page.evaluate("() => document.querySelectorAll('details').forEach(d => d.open = true)")
+        # Open every solution (sphinx-togglebutton collapses them on screen).
+        toggles = page.locator("div.solution button.toggle-button")
+        for i in range(toggles.count()):
+            toggles.nth(i).click()
         page.emulate_media(media="print")
         page.pdf(path=str(PDF), format="A4", print_background=True, outline=True,
                  tagged=True, margin={"top": "18mm", "bottom": "18mm",
@@ -124,6 +133,7 @@ def build_pdf() -> Path:
         browser.close()
     if blocked:
         raise RuntimeError(f"the single-page book asked for the network: {blocked}")
+    (PDF_PAGE / STAMP).touch()
     return PDF
 
 
