@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-BROWSER_ONLY = "# Browser tests only"
+TEST_ONLY = "# Test tools only"
 
 
 def _requirements(path: Path) -> dict[str, str]:
     """Pins by package name, up to the section that Binder does not install."""
     pins = {}
-    for line in path.read_text().split(BROWSER_ONLY)[0].splitlines():
+    for line in path.read_text().split(TEST_ONLY)[0].splitlines():
         line = line.split("#")[0].strip()
         if line and not line.startswith("-"):
             name = line.split("=")[0].split(">")[0].split("<")[0].strip().lower()
@@ -28,13 +28,13 @@ def test_binder_pins_match_requirements_except_cpu_torch():
         assert binder[name] == expected
 
 
-def test_only_browser_test_tools_are_left_out_of_binder():
+def test_only_test_tools_are_left_out_of_binder():
     text = (ROOT / "requirements.txt").read_text()
-    assert text.count(BROWSER_ONLY) == 1
-    section = text.split(BROWSER_ONLY)[1].splitlines()[1:]  # after the header line
+    assert text.count(TEST_ONLY) == 1
+    section = text.split(TEST_ONLY)[1].splitlines()[1:]  # after the header line
     left_out = [line.split("=")[0].split(">")[0] for line in section
                 if line.strip() and not line.startswith("#")]
-    assert left_out == ["playwright", "axe-playwright-python"]
+    assert left_out == ["playwright", "axe-playwright-python", "colorspacious"]
 
 
 def test_binder_uses_the_cpu_index_and_python_311():
