@@ -169,6 +169,12 @@ _WAIT_FOR_PAGE = """async () => {
   return "typeset";
 }"""
 
+def wait_until_rendered(page) -> bool:
+    """Wait for every image to decode and MathJax to finish; False if MathJax never loaded
+    on a page that has formulas."""
+    return page.evaluate(_WAIT_FOR_PAGE) != "MathJax missing"
+
+
 _INSPECT_PAGE = """() => {
   const main = document.querySelector("main") || document.body;
   const text = main.cloneNode(true);
@@ -242,7 +248,7 @@ def check_page(context, base_url: str, path: str, links: LinkChecker, blocked: l
         response = page.goto(base_url + path, wait_until="load")
         if response is None or response.status != 200:
             problems.append(f"page status {response.status if response else 'none'}")
-        if page.evaluate(_WAIT_FOR_PAGE) == "MathJax missing":
+        if not wait_until_rendered(page):
             problems.append("MathJax did not load")
         info = page.evaluate(_INSPECT_PAGE)
         problems += [f"formula not typeset: {t!r}" for t in info["untypeset"]]

@@ -168,7 +168,7 @@ AXE_JUSTIFIED: dict[str, str] = {}
 @pytest.mark.parametrize("path", PAGES)
 def test_accessibility_axe_core(path, page_of):
     page = page_of(path)
-    page.evaluate(sitecheck._WAIT_FOR_PAGE)
+    sitecheck.wait_until_rendered(page)
     violations = Axe().run(page).response["violations"]
     found = {
         v["id"]: [node["target"] for node in v["nodes"]][:5]

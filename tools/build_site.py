@@ -120,7 +120,7 @@ def build_pdf() -> Path:
         context = sitecheck.offline_context(browser, url, sitecheck.DESKTOP, blocked)
         page = context.new_page()
         page.goto(url + SINGLE_PAGE, wait_until="load")
-        if page.evaluate(sitecheck._WAIT_FOR_PAGE) == "MathJax missing":
+        if not sitecheck.wait_until_rendered(page):
             raise RuntimeError("MathJax did not load in the single-page book")
         # Open every solution (sphinx-togglebutton collapses them on screen).
         toggles = page.locator("div.solution button.toggle-button")
