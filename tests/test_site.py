@@ -98,13 +98,15 @@ class OfflineContexts:
 
     def __init__(self, browser) -> None:
         self.browser = browser
-        self.contexts: dict[tuple[str, str], tuple[object, list[str]]] = {}
+        self.contexts: dict[tuple[str, str, bool], tuple[object, list[str]]] = {}
 
-    def get(self, base_url: str, width: str):
-        key = (base_url, width)
+    def get(self, base_url: str, width: str, dark: bool = False):
+        key = (base_url, width, dark)
         if key not in self.contexts:
             blocked: list[str] = []
             context = sitecheck.offline_context(self.browser, base_url, WIDTHS[width], blocked)
+            if dark:  # what the theme's light/dark switch stores
+                context.add_init_script("localStorage.setItem('mode', 'dark');")
             self.contexts[key] = (context, blocked)
         return self.contexts[key]
 
@@ -176,6 +178,22 @@ def test_accessibility_axe_core(path, page_of):
         if v["id"] not in AXE_JUSTIFIED
     }
     assert found == {}
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_dark_mode_keeps_text_contrast(path, contexts, base_url):
+    """The theme switch offers a dark mode; only colour contrast depends on it."""
+    context, _ = contexts.get(base_url, "desktop", dark=True)
+    page = context.new_page()
+    try:
+        page.goto(base_url + path)
+        sitecheck.wait_until_rendered(page)
+        assert page.evaluate("() => document.documentElement.dataset.theme") == "dark"
+        result = Axe().run(page, options={"runOnly": ["color-contrast"]})
+    finally:
+        page.close()
+    violations = result.response["violations"]
+    assert [node["target"] for v in violations for node in v["nodes"]][:5] == []
 
 
 @pytest.mark.parametrize(("term", "expected_page"), [
