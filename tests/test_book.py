@@ -6,35 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
-import yaml
+from book_toc import resolve as _resolve
+from book_toc import toc_files as _toc_files
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
-
-
-def _toc_files() -> list[str]:
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [toc["root"]]
-
-    def walk(entries):
-        for entry in entries or []:
-            if "file" in entry:
-                files.append(entry["file"])
-            walk(entry.get("sections"))
-            walk(entry.get("chapters"))
-
-    for part in toc.get("parts", []):
-        walk(part.get("chapters"))
-    walk(toc.get("chapters"))
-    return files
-
-
-def _resolve(entry: str) -> Path:
-    for suffix in ("", ".ipynb", ".md"):
-        path = ROOT / f"{entry}{suffix}"
-        if path.is_file():
-            return path
-    raise FileNotFoundError(entry)
 
 
 BOOK_NOTEBOOKS = sorted(

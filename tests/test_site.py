@@ -20,6 +20,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import book_toc
 import pytest
 import sitecheck
 import yaml
@@ -36,15 +37,7 @@ SCREENSHOTS = ROOT / "tests" / "artifacts" / "screenshots"
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 
 
-def _toc_pages() -> list[str]:
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [toc["root"]]
-    for part in toc["parts"]:
-        files += [chapter["file"] for chapter in part["chapters"]]
-    return [f"{name}.html" for name in files]
-
-
-BOOK_PAGES = _toc_pages()
+BOOK_PAGES = [f"{entry}.html" for entry in book_toc.toc_files()]
 NOTEBOOK_PAGES = [p for p in BOOK_PAGES if (ROOT / p.replace(".html", ".ipynb")).is_file()]
 PAGES = [*BOOK_PAGES, "genindex.html", "search.html"]
 WIDTHS = {"desktop": sitecheck.DESKTOP, "phone": sitecheck.PHONE}
@@ -389,7 +382,6 @@ def test_pdf_of_the_whole_book(contexts, links):
                 if not p.startswith("duplicate id") and "searchindex.js" not in p
                 and "404 (File not found)" not in p]
     assert problems == []
-    sources = [next(ROOT.glob(page.replace(".html", ".*"))) for page in BOOK_PAGES[1:]]
-    titles = [_title(source) for source in sources]
+    titles = [_title(book_toc.resolve(entry)) for entry in book_toc.toc_files()[1:]]
     html = (build_site.PDF_PAGE / build_site.SINGLE_PAGE).read_text()
     assert [title for title in titles if title not in html] == []
