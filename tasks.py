@@ -57,24 +57,49 @@ def setup() -> None:
     STAMP.write_text(fingerprint)
 
 
+def setup_with_data() -> None:
+    """The virtual environment and the data the chapters read."""
+    setup()
+    ensure_fashion_mnist()
+
+
+def apt_install(package: str, needed_for: str) -> None:
+    """Install one Debian package with apt-get (as root, or through sudo)."""
+    apt = shutil.which("apt-get")
+    sudo = [] if os.geteuid() == 0 else ([shutil.which("sudo")] if shutil.which("sudo") else None)
+    if apt is None or sudo is None:
+        sys.exit(f"{needed_for} needs the Debian package {package!r}, and apt-get (as root or "
+                 "with sudo) is not available here. Install it by hand; see the README.")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    # The package lists of a fresh machine may be empty or stale: update them on failure.
+    if subprocess.run([*sudo, apt, "install", "-y", "-qq", package], env=env).returncode:
+        run(*sudo, apt, "update", "-qq", env=env)
+        run(*sudo, apt, "install", "-y", "-qq", package, env=env)
+
+
+def ensure_fashion_mnist() -> None:
+    """Install Debian's Fashion-MNIST files (chapters 4 and 6 train on them) if missing."""
+    folder = Path(os.environ.get("FASHION_MNIST_DIR", "/usr/share/datasets/fashion-mnist"))
+    if (folder / "train-images-idx3-ubyte.gz").exists():
+        return
+    if "FASHION_MNIST_DIR" in os.environ:
+        sys.exit(f"FASHION_MNIST_DIR={folder} holds no Fashion-MNIST files")
+    apt_install("dataset-fashion-mnist", "The book (chapters 4 and 6)")
+
+
 def ensure_chromium() -> None:
     """Install Debian's Chromium for the browser tests if it is missing (needs root)."""
     chromium = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
     if chromium.exists():
         return
-    apt = shutil.which("apt-get")
-    sudo = [] if os.geteuid() == 0 else ([shutil.which("sudo")] if shutil.which("sudo") else None)
-    if apt is None or sudo is None:
-        sys.exit(f"The browser tests need Chromium at {chromium}. Install it, set CHROMIUM to "
-                 "its path, or skip them: python3 tasks.py test -m 'not browser'")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    run(*sudo, apt, "update", "-qq", env=env)
-    run(*sudo, apt, "install", "-y", "-qq", "chromium", env=env)
+    if "CHROMIUM" in os.environ:
+        sys.exit(f"CHROMIUM={chromium} does not exist")
+    apt_install("chromium", "The browser tests (or skip them: python3 tasks.py test -m 'not browser')")
 
 
 def book() -> None:
     """Build the HTML site into ``_build/html``, executing every notebook; warnings are errors."""
-    setup()
+    setup_with_data()
     run(PYTHON, "tools/build_site.py")
 
 
@@ -94,7 +119,7 @@ def pdf() -> None:
 def test() -> None:
     """Lint, then run the unit tests, the doctests, every notebook under nbval and the
     browser tests of the site (built first if any source is newer than the last build)."""
-    setup()
+    setup_with_data()
     if "not browser" not in " ".join(sys.argv[2:]):
         ensure_chromium()
     run(BIN / "ruff", "check", ".")

@@ -13,7 +13,7 @@ import importlib
 from typing import Any
 
 from .core import hardmax, log_softmax, logsumexp, one_hot, sigmoid, softmax
-from .datasets import make_noisy_line
+from .datasets import FASHION_MNIST_CLASSES, load_fashion_mnist, make_noisy_line
 from .gradcheck import check_gradient, numerical_gradient
 from .losses import cross_entropy, cross_entropy_grad
 
@@ -43,6 +43,8 @@ __all__ = [
     "numerical_gradient",
     "check_gradient",
     "make_noisy_line",
+    "load_fashion_mnist",
+    "FASHION_MNIST_CLASSES",
     *_LAZY,
 ]
 

@@ -1,11 +1,146 @@
-"""Small data sets generated in code, so no chapter needs the network."""
+"""Data sets for the course, none of them from the network at run time.
+
+``make_noisy_line`` is generated in code; ``load_fashion_mnist`` reads the original
+Fashion-MNIST files that Debian ships (package ``dataset-fashion-mnist``).
+"""
 
 from __future__ import annotations
+
+import functools
+import gzip
+import os
+from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["make_noisy_line"]
+__all__ = ["FASHION_MNIST_CLASSES", "load_fashion_mnist", "make_noisy_line"]
+
+#: Where Debian's ``dataset-fashion-mnist`` puts the original IDX files.
+FASHION_MNIST_DEFAULT_DIR = Path("/usr/share/datasets/fashion-mnist")
+
+#: Class names of Fashion-MNIST, in label order 0..9 (Xiao, Rasul and Vollgraf, 2017).
+FASHION_MNIST_CLASSES: tuple[str, ...] = (
+    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+)
+
+_FASHION_MNIST_FILES = {
+    "train": ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", 60_000),
+    "test": ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz", 10_000),
+}
+
+_INSTALL_HINT = (
+    "Fashion-MNIST is not installed. On Debian or Ubuntu run "
+    "`sudo apt-get install dataset-fashion-mnist` (it puts the files in "
+    "/usr/share/datasets/fashion-mnist/; `python3 tasks.py book` does this for you), "
+    "or download the four *-ubyte.gz files from "
+    "https://github.com/zalandoresearch/fashion-mnist into a folder and pass it as "
+    "data_home= or in the environment variable FASHION_MNIST_DIR."
+)
+
+
+def _read_idx(path: Path, expected_ndim: int) -> NDArray[np.uint8]:
+    """Read one gzip-compressed IDX file of unsigned bytes (LeCun's MNIST format).
+
+    The header is two zero bytes, a type code (0x08 for unsigned bytes), the number of
+    dimensions, then each dimension as a big-endian 32-bit integer.
+    """
+    raw = gzip.decompress(path.read_bytes())
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08 or raw[3] != expected_ndim:
+        raise ValueError(f"{path} is not an IDX file of {expected_ndim}-D unsigned bytes")
+    header_end = 4 + 4 * expected_ndim
+    shape = tuple(int(v) for v in np.frombuffer(raw[4:header_end], dtype=">u4"))
+    if len(raw) - header_end != int(np.prod(shape)):
+        raise ValueError(
+            f"{path} is truncated or corrupt: header says {shape}, "
+            f"body has {len(raw) - header_end} bytes"
+        )
+    return np.frombuffer(raw, dtype=np.uint8, offset=header_end).reshape(shape)
+
+
+@functools.lru_cache(maxsize=4)
+def _load_raw(folder: str, split: str) -> tuple[NDArray[np.uint8], NDArray[np.uint8]]:
+    images_name, labels_name, n_expected = _FASHION_MNIST_FILES[split]
+    images = _read_idx(Path(folder) / images_name, 3)
+    labels = _read_idx(Path(folder) / labels_name, 1)
+    if images.shape != (n_expected, 28, 28) or labels.shape != (n_expected,):
+        raise ValueError(
+            f"Fashion-MNIST {split!r} split in {folder} has images {images.shape} and "
+            f"labels {labels.shape}; expected ({n_expected}, 28, 28) and ({n_expected},)"
+        )
+    if labels.max() > 9:
+        raise ValueError(f"Fashion-MNIST labels in {folder} go up to {labels.max()}, not 9")
+    return images, labels
+
+
+def load_fashion_mnist(
+    split: str = "train",
+    *,
+    data_home: str | os.PathLike[str] | None = None,
+    flatten: bool = True,
+    dtype: type[np.floating] = np.float32,
+) -> tuple[NDArray[np.floating], NDArray[np.int64]]:
+    """Load the Fashion-MNIST images and labels, offline, from the original IDX files.
+
+    Fashion-MNIST (Xiao, Rasul and Vollgraf, 2017; MIT licence) has 70,000 greyscale
+    images of 28 x 28 pixels of clothing in 10 balanced classes
+    (:data:`FASHION_MNIST_CLASSES`): 60,000 for training and 10,000 for testing.
+
+    Parameters
+    ----------
+    split : {"train", "test"}, default="train"
+        Which of the two original splits to load.
+    data_home : path-like or None, default=None
+        Folder with the four ``*-ubyte.gz`` files. By default the environment variable
+        ``FASHION_MNIST_DIR`` if set, else ``/usr/share/datasets/fashion-mnist``, where
+        Debian's ``dataset-fashion-mnist`` package installs them.
+    flatten : bool, default=True
+        Return images as rows of 784 pixels (row-major) instead of 28 x 28 arrays.
+    dtype : floating dtype, default=np.float32
+        Dtype of the images, which are scaled from bytes 0..255 to [0, 1].
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, 784), or (n_samples, 28, 28) if not ``flatten``
+        Pixel intensities in [0, 1]; ``n_samples`` is 60,000 or 10,000. A new array on
+        every call, so changing it changes no later call's result.
+    y : ndarray of shape (n_samples,)
+        Integer labels 0..9, ``int64``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the files are not there; the message says how to install them.
+    ValueError
+        For an unknown ``split`` or ``dtype``, or files that are not valid IDX files of
+        the expected shapes.
+
+    Examples
+    --------
+    >>> X, y = load_fashion_mnist("test")  # doctest: +SKIP
+    >>> X.shape, X.dtype, y[:5]  # doctest: +SKIP
+    ((10000, 784), dtype('float32'), array([9, 2, 1, 1, 6]))
+    """
+    if split not in _FASHION_MNIST_FILES:
+        raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+    if not (isinstance(dtype, type) and issubclass(dtype, np.floating)) and not (
+        isinstance(dtype, np.dtype) and np.issubdtype(dtype, np.floating)
+    ):
+        raise ValueError(f"dtype must be a NumPy floating type, got {dtype!r}")
+    if data_home is None:
+        data_home = os.environ.get("FASHION_MNIST_DIR", FASHION_MNIST_DEFAULT_DIR)
+    folder = Path(data_home).expanduser().resolve()
+    missing = [
+        name for name in _FASHION_MNIST_FILES[split][:2] if not (folder / name).is_file()
+    ]
+    if missing:
+        raise FileNotFoundError(f"{', '.join(missing)} not found in {folder}. {_INSTALL_HINT}")
+    images, labels = _load_raw(str(folder), split)
+    X = images.astype(dtype) / dtype(255)
+    if flatten:
+        X = X.reshape(len(X), -1)
+    return X, labels.astype(np.int64)
 
 
 def make_noisy_line(

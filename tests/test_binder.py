@@ -42,3 +42,12 @@ def test_binder_uses_the_cpu_index_and_python_311():
     assert "--extra-index-url https://download.pytorch.org/whl/cpu" in text
     assert (ROOT / "binder" / "runtime.txt").read_text().strip() == "python-3.11"
     assert "pip install --no-deps -e ." in (ROOT / "binder" / "postBuild").read_text()
+
+
+def test_binder_and_tasks_install_the_fashion_mnist_package():
+    # Chapters 4 and 6 read Fashion-MNIST from Debian's package; Binder installs the
+    # packages listed in apt.txt, tasks.py installs it before building or testing.
+    apt = [line.strip() for line in (ROOT / "binder" / "apt.txt").read_text().splitlines()
+           if line.strip() and not line.startswith("#")]
+    assert apt == ["dataset-fashion-mnist"]
+    assert '"dataset-fashion-mnist"' in (ROOT / "tasks.py").read_text()

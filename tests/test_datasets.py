@@ -1,11 +1,14 @@
-"""Tests of softmax_lib.datasets.make_noisy_line, against the course's original recipe."""
+"""Tests of softmax_lib.datasets: make_noisy_line against the course's original recipe,
+load_fashion_mnist against the published facts of the data set and fake IDX files."""
 
 from __future__ import annotations
+
+import gzip
 
 import numpy as np
 import pytest
 
-from softmax_lib import make_noisy_line
+from softmax_lib import FASHION_MNIST_CLASSES, load_fashion_mnist, make_noisy_line
 
 
 @pytest.fixture
@@ -100,3 +103,83 @@ def test_seed_changes_the_noise():
 def test_bad_arguments_raise(kwargs):
     with pytest.raises(ValueError):
         make_noisy_line(**kwargs)
+
+
+# --- Fashion-MNIST --------------------------------------------------------------------
+
+
+def _write_idx(path, array, type_code=0x08):
+    header = bytes([0, 0, type_code, array.ndim]) + np.asarray(array.shape, ">u4").tobytes()
+    path.write_bytes(gzip.compress(header + np.asarray(array, np.uint8).tobytes()))
+
+
+def _fake_split(folder, n, split="test"):
+    """A tiny stand-in in the IDX format, so the parser is tested without the real files."""
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, size=(n, 28, 28), dtype=np.uint8)
+    labels = np.arange(n, dtype=np.uint8) % 10
+    prefix = "t10k" if split == "test" else "train"
+    _write_idx(folder / f"{prefix}-images-idx3-ubyte.gz", images)
+    _write_idx(folder / f"{prefix}-labels-idx1-ubyte.gz", labels)
+    return images, labels
+
+
+def test_fashion_mnist_real_files_have_the_published_shape_and_balance():
+    # Published facts of the data set (Xiao et al., 2017): 60,000 + 10,000 images,
+    # 6,000 and 1,000 per class, and these first labels.
+    X_train, y_train = load_fashion_mnist("train")
+    X_test, y_test = load_fashion_mnist("test")
+    assert X_train.shape == (60_000, 784) and X_test.shape == (10_000, 784)
+    assert X_train.dtype == np.float32 and y_train.dtype == np.int64
+    np.testing.assert_array_equal(np.bincount(y_train), np.full(10, 6000))
+    np.testing.assert_array_equal(np.bincount(y_test), np.full(10, 1000))
+    np.testing.assert_array_equal(y_train[:5], [9, 0, 0, 3, 0])
+    np.testing.assert_array_equal(y_test[:5], [9, 2, 1, 1, 6])
+    assert X_train.min() == 0.0 and X_train.max() == 1.0
+    assert len(FASHION_MNIST_CLASSES) == 10 and FASHION_MNIST_CLASSES[9] == "Ankle boot"
+
+
+def test_fashion_mnist_parser_scales_bytes_and_keeps_pixel_order(tmp_path, monkeypatch):
+    monkeypatch.setattr("softmax_lib.datasets._FASHION_MNIST_FILES", {
+        "test": ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz", 12)})
+    images, labels = _fake_split(tmp_path, 12)
+    X, y = load_fashion_mnist("test", data_home=tmp_path, dtype=np.float64)
+    np.testing.assert_array_equal(X * 255, images.reshape(12, 784).astype(np.float64))
+    np.testing.assert_array_equal(y, labels)
+    X_square, _ = load_fashion_mnist("test", data_home=tmp_path, flatten=False)
+    assert X_square.shape == (12, 28, 28) and X_square.dtype == np.float32
+    X_square[0, 0, 0] = -1.0  # a fresh array each call: the cache is not changed
+    assert load_fashion_mnist("test", data_home=tmp_path)[0][0, 0] >= 0.0
+
+
+def test_fashion_mnist_missing_files_say_how_to_install(tmp_path):
+    with pytest.raises(FileNotFoundError, match="apt-get install dataset-fashion-mnist"):
+        load_fashion_mnist("train", data_home=tmp_path)
+
+
+def test_fashion_mnist_env_variable_points_at_the_files(tmp_path, monkeypatch):
+    monkeypatch.setenv("FASHION_MNIST_DIR", str(tmp_path))
+    with pytest.raises(FileNotFoundError, match=str(tmp_path)):
+        load_fashion_mnist("test")
+
+
+@pytest.mark.parametrize("split, dtype", [("validation", np.float32), ("train", np.int32)])
+def test_fashion_mnist_bad_arguments(split, dtype):
+    with pytest.raises(ValueError, match=r"split|dtype"):
+        load_fashion_mnist(split, dtype=dtype)
+
+
+def test_fashion_mnist_rejects_corrupt_files(tmp_path, monkeypatch):
+    monkeypatch.setattr("softmax_lib.datasets._FASHION_MNIST_FILES", {
+        "test": ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz", 12)})
+    _fake_split(tmp_path, 12)
+    images_file = tmp_path / "t10k-images-idx3-ubyte.gz"
+    images_file.write_bytes(gzip.compress(gzip.decompress(images_file.read_bytes())[:-5]))
+    with pytest.raises(ValueError, match="truncated"):
+        load_fashion_mnist("test", data_home=tmp_path)
+    _write_idx(images_file, np.zeros((12, 28, 28)), type_code=0x0D)  # float32 type code
+    with pytest.raises(ValueError, match="not an IDX file"):
+        load_fashion_mnist("test", data_home=tmp_path)
+    _write_idx(images_file, np.zeros((11, 28, 28)))
+    with pytest.raises(ValueError, match="expected"):
+        load_fashion_mnist("test", data_home=tmp_path)
