@@ -94,7 +94,8 @@ def ensure_chromium() -> None:
         return
     if "CHROMIUM" in os.environ:
         sys.exit(f"CHROMIUM={chromium} does not exist")
-    apt_install("chromium", "The browser tests (or skip them: python3 tasks.py test -m 'not browser')")
+    apt_install("chromium",
+                "The browser tests (skip them with: python3 tasks.py test -m 'not browser')")
 
 
 def book() -> None:

@@ -17,6 +17,9 @@ from .datasets import FASHION_MNIST_CLASSES, load_fashion_mnist, make_noisy_line
 from .gradcheck import check_gradient, numerical_gradient
 from .losses import cross_entropy, cross_entropy_grad
 
+# Submodules reached as attributes (sl.exercises.check_stable_softmax), loaded on first use.
+_LAZY_MODULES = {"exercises"}
+
 __version__ = "0.1.0"
 
 # Loaded on first access (PEP 562), so `import softmax_lib` stays free of
@@ -50,6 +53,10 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
+    if name in _LAZY_MODULES:
+        module = importlib.import_module(f".{name}", __name__)
+        globals()[name] = module
+        return module
     if name in _LAZY:
         value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
         globals()[name] = value
@@ -58,4 +65,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+    return sorted(set(globals()) | set(__all__) | _LAZY_MODULES)
