@@ -9,8 +9,10 @@ The central difference
 
 has error :math:`O(\varepsilon^2)` from truncation and :math:`O(\delta/\varepsilon)` from
 rounding (:math:`\delta` is the relative precision of ``f``), so ``eps=1e-6`` gives
-roughly 8–10 correct digits in float64: enough to tell a right gradient
-(relative error ~1e-9) from a wrong one (~1e-1).
+roughly 8–10 correct digits in float64. A right gradient gives relative errors around
+1e-9; a wrong one usually gives far more, but not always: a gradient that forgets a
+small term (an L2 penalty with a large ``C``, say) can be off by only 1e-4 or less.
+Check the terms of an objective one at a time when they differ in size.
 """
 
 from __future__ import annotations
@@ -73,7 +75,10 @@ def check_gradient(
 
     Returns :math:`\max_j |g_j - \hat g_j| / \max(|g_j| + |\hat g_j|, 10^{-12})`, where
     :math:`g` is the analytic and :math:`\hat g` the numerical gradient. Values around
-    1e-7 or below mean the analytic gradient is right; 1e-2 or above mean a bug.
+    1e-7 or below mean the analytic gradient is right, above 1e-4 it is probably wrong,
+    and in between look closer (rules of thumb for float64). A small error does not
+    prove a gradient right: a term that is small at ``x`` (a weak L2 penalty) can be
+    missing and still give only 1e-4 or 1e-5, so check each term of a sum on its own.
     The error is relative entry by entry, so an entry that is almost zero (say 1e-5)
     can show ~1e-6 even for a right gradient: check at a point where no entry is tiny.
 
