@@ -91,7 +91,8 @@ def measure(path: Path) -> ChapterStats:
     whole_page_optional = title.lower().startswith("going deeper")
 
     # Which kind of section is each line in? A stack of (level, kind).
-    section: list[tuple[int, str]] = [(1, "optional" if whole_page_optional else "core")]
+    page_kind = "optional" if whole_page_optional else "core"
+    section: list[tuple[int, str]] = [(1, page_kind)]
     for index, cell in enumerate(cells):
         source = "".join(cell["source"])
         if cell["cell_type"] == "markdown":
@@ -110,7 +111,7 @@ def measure(path: Path) -> ChapterStats:
                 level, heading = len(match.group(1)), match.group(2)
                 while section and section[-1][0] >= level:
                     section.pop()
-                parent = section[-1][1] if section else "core"
+                parent = section[-1][1] if section else page_kind
                 if heading.lower().rstrip().endswith("(optional)"):
                     kind = "optional"
                 elif level == 2 and heading.lower().startswith(_BACK_MATTER):
