@@ -4,6 +4,7 @@ The rules of CONTRIBUTING.md ("teach on the page, check behind it") as functions
 ``tests/test_chapter_rules.py`` and by authors while they write::
 
     .venv/bin/python tests/chapter_rules.py book/01_scores_to_probabilities.ipynb
+    .venv/bin/python tests/chapter_rules.py --table   # the instructors page's time table
 
 A section whose heading ends in "(optional)", and a whole page whose title starts with
 "Going deeper", count as optional material. Exercises and references are counted apart.
@@ -148,6 +149,33 @@ def measure(path: Path) -> ChapterStats:
     return stats
 
 
+def count_exercises(path: Path) -> int:
+    """Number of ``{exercise}`` directives (plain or gated) in a notebook."""
+    text = "\n".join("".join(c["source"]) for c in json.loads(Path(path).read_text())["cells"]
+                     if c["cell_type"] == "markdown")
+    return text.count("```{exercise}") + text.count("```{exercise-start}")
+
+
+def minutes(words: int) -> int:
+    """Reading time of ``words`` at 100 words a minute, to the nearest 5 minutes (>= 5)."""
+    return max(5, 5 * round(words / 500))
+
+
+def minutes_text(words: int) -> str:
+    return "under 5 min" if words < 250 else f"{minutes(words)} min"
+
+
+def reading_times_table(book: Path) -> str:
+    """The instructors page's table: per chapter page, the reading times and exercises."""
+    rows = []
+    for path in sorted(book.glob("[0-9][0-9]*.ipynb")):
+        stats = measure(path)
+        core = minutes_text(stats.core_words) if stats.core_words else "(all optional)"
+        rows.append(f"| {{doc}}`{path.stem}` | {core} | {minutes_text(stats.optional_words)} "
+                    f"| {count_exercises(path)} |")
+    return "\n".join(rows)
+
+
 def main(paths: list[str]) -> None:
     for path in paths:
         s = measure(Path(path))
@@ -166,4 +194,7 @@ def main(paths: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:] or sorted(str(p) for p in Path("book").glob("[0-9]*.ipynb")))
+    if sys.argv[1:] == ["--table"]:
+        print(reading_times_table(Path("book")))
+    else:
+        main(sys.argv[1:] or sorted(str(p) for p in Path("book").glob("[0-9]*.ipynb")))

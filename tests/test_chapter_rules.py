@@ -1,0 +1,133 @@
+"""The chapters teach on the page and check behind it (CONTRIBUTING.md, issue 14).
+
+For every chapter notebook: at most three visible checks (the ones that are the lesson),
+no build plumbing in a visible cell, every figure captioned, labelled and referenced
+from the prose, no prose that points at an output instead of stating the number, and a
+core path short enough to read in about half an hour.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from chapter_rules import measure
+
+ROOT = Path(__file__).resolve().parents[1]
+# The numbered chapters and their "Going deeper" pages; the performance appendix is a
+# measurement report, not a chapter, and is not held to the chapter rules.
+CHAPTERS = sorted((ROOT / "book").glob("[0-9][0-9]*.ipynb"))
+MAX_VISIBLE_CHECKS = 3
+MAX_CORE_WORDS = 3000  # about 30 minutes of technical prose at 100 words a minute
+
+
+def test_there_are_six_core_chapters():
+    assert len([p for p in CHAPTERS if p.stem[2] == "_"]) == 6
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
+def test_at_most_three_visible_checks(chapter):
+    checks = measure(chapter).visible_checks
+    assert len(checks) <= MAX_VISIBLE_CHECKS, "\n".join(checks)
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
+def test_no_plumbing_in_visible_cells(chapter):
+    assert measure(chapter).visible_plumbing == []
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
+def test_every_figure_is_captioned_labelled_and_referenced(chapter):
+    stats = measure(chapter)
+    assert stats.figures_without_caption == [], "cells whose figure has no caption or name"
+    assert stats.unreferenced_figures == [], "figures the prose never refers to with {numref}"
+    prefix = "fig-" + chapter.stem.split("_")[0] + "-"
+    assert all(name.startswith(prefix) for name in stats.figure_names), stats.figure_names
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
+def test_every_figure_has_descriptive_alt_text(chapter):
+    for cell in json.loads(chapter.read_text())["cells"]:
+        figure = cell.get("metadata", {}).get("mystnb", {}).get("figure")
+        if figure:
+            alt = cell["metadata"]["mystnb"].get("image", {}).get("alt", "")
+            assert len(alt.split()) >= 8, f"{figure.get('name')}: alt text too short: {alt!r}"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
+def test_prose_states_numbers_instead_of_pointing_at_outputs(chapter):
+    assert measure(chapter).stale_pointers == []
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
+def test_core_path_reads_in_about_half_an_hour(chapter):
+    stats = measure(chapter)
+    assert stats.core_words <= MAX_CORE_WORDS, (
+        f"{stats.core_words} words on the core path; move depth into '(optional)' sections")
+
+
+def test_the_rules_see_what_they_claim_to(tmp_path):
+    """A planted notebook: the measurements find each planted problem."""
+    cells = [
+        {"cell_type": "markdown", "metadata": {}, "source": "# Title\n\nTen words of core "
+         "prose, then a pointer: the cell above prints 3.\n"},
+        {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": 1,
+         "source": "from myst_nb import glue\nassert 1 + 1 == 2\nnp.testing.assert_allclose(1, 1)"},
+        {"cell_type": "code", "metadata": {"tags": ["remove-cell"]}, "outputs": [],
+         "execution_count": 2, "source": "assert True\nglue('x', 1, display=False)"},
+        {"cell_type": "markdown", "metadata": {}, "source": "## Depth (optional)\n\nfour words "
+         "of depth\n\n### Sub\n\nthree more words\n\n## Exercises\n\ntwo words"},
+        {"cell_type": "code", "metadata": {"mystnb": {"figure": {"caption": "c",
+         "name": "fig-99-x"}}}, "execution_count": 3, "source": "plot()",
+         "outputs": [{"output_type": "display_data", "data": {"image/png": ""}}]},
+        {"cell_type": "code", "metadata": {}, "execution_count": 4, "source": "plot()",
+         "outputs": [{"output_type": "display_data", "data": {"image/png": ""}}]},
+    ]
+    path = tmp_path / "99_planted.ipynb"
+    path.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4,
+                                "nbformat_minor": 5}))
+    stats = measure(path)
+    assert len(stats.visible_checks) == 2
+    assert len(stats.visible_plumbing) == 1
+    assert stats.figures_without_caption == [5]
+    assert stats.unreferenced_figures == ["fig-99-x"]
+    assert len(stats.stale_pointers) == 1
+    assert stats.optional_words == 7 and stats.exercise_words == 2
+    assert stats.core_words == 12  # the sentence (headings and numbers are not counted)
+
+
+def test_a_going_deeper_page_is_optional_material(tmp_path):
+    cells = [{"cell_type": "markdown", "metadata": {},
+              "source": "# Going deeper: more\n\nfive words on this page\n\n## A section\n\n"
+                        "and three more\n\n## Exercises\n\nan exercise"}]
+    path = tmp_path / "99a_deeper.ipynb"
+    path.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4,
+                                "nbformat_minor": 5}))
+    stats = measure(path)
+    assert (stats.core_words, stats.optional_words, stats.exercise_words) == (0, 8, 2)
+
+
+def _table_rows(markdown: str) -> list[str]:
+    return [line for line in markdown.splitlines() if line.startswith("| {doc}`0")]
+
+
+def test_instructors_page_states_the_measured_reading_times():
+    from chapter_rules import reading_times_table
+
+    stated = _table_rows((ROOT / "book" / "instructors.md").read_text())
+    measured = reading_times_table(ROOT / "book").splitlines()
+    assert stated == measured, "regenerate with: python3 tests/chapter_rules.py --table"
+
+
+def test_intro_states_the_measured_core_reading_times():
+    from chapter_rules import measure, minutes_text
+
+    rows = [line for line in (ROOT / "book" / "intro.md").read_text().splitlines()
+            if "{doc}`0" in line and line.startswith("| ")]
+    assert len(rows) == len(CHAPTERS)
+    for row in rows:
+        stem = row.split("{doc}`")[1].split("`")[0]
+        stats = measure(ROOT / "book" / f"{stem}.ipynb")
+        words = stats.core_words or stats.optional_words  # an optional page: its own time
+        assert row.rstrip(" |").endswith(minutes_text(words)), row
