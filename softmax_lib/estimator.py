@@ -264,6 +264,17 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
                 ConvergenceWarning,
                 stacklevel=3,
             )
+        elif result.status != 0:
+            # Any other stop (e.g. 2, ABNORMAL: no step decreases the objective, typical
+            # of features of wildly different scales) leaves an unconverged, possibly
+            # untrained model: say so, as scikit-learn does.
+            warnings.warn(
+                f"lbfgs failed to converge after {int(result.nit)} iteration(s) "
+                f"(status={result.status}): {result.message}; the returned coefficients "
+                "are not a minimum. Standardise the features (e.g. StandardScaler)",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
         W = result.x[:n_weights].reshape(n_classes, n_features)
         b = result.x[n_weights:] if self.fit_intercept else b
         curve[-1] = float(result.fun)  # the value at the returned point, exactly

@@ -595,3 +595,17 @@ def test_refit_gives_same_result():
     first = m.fit(X, y).coef_.copy()
     m.fit(X[::3], y[::3])
     np.testing.assert_array_equal(m.fit(X, y).coef_, first)
+
+
+# --------------------------------------------------------------------------- issue 15: lbfgs stops
+def test_lbfgs_abnormal_stop_warns_instead_of_returning_a_silent_zero_model():
+    # One column of magnitude 1e100: scipy's L-BFGS-B cannot find a step from the zero
+    # start and stops with status 2 (ABNORMAL), as scikit-learn reports with a warning.
+    X, y = _data("iris", standardise=False)
+    X = X.copy()
+    X[:, 0] *= 1e100
+    with pytest.warns(ConvergenceWarning, match="ABNORMAL"):
+        m = SoftmaxRegression().fit(X, y)
+    with pytest.warns(ConvergenceWarning, match="ABNORMAL"):
+        LogisticRegression().fit(X, y)  # the reference behaviour
+    assert m.n_iter_ == 0
