@@ -9,23 +9,23 @@ from __future__ import annotations
 
 import numbers
 import warnings
+from typing import ClassVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, check_scalar, validate_data
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ._threads import single_threaded_scipy_blas
 from .core import log_softmax, softmax
-from .losses import _normalised_weights
 from .objective import MultinomialObjective, loss_and_gradient
 
 __all__ = ["SoftmaxRegression"]
 
-_SOLVERS = ("lbfgs", "gd", "sgd")
 _DEFAULT_BATCH_SIZE = 32
 
 
@@ -101,6 +101,23 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
     0.98
     """
 
+    # Checked by scikit-learn before every fit (and the first partial_fit); a bad value
+    # raises InvalidParameterError, both a ValueError and a TypeError. An upper bound
+    # None is +inf, included only when closed on the right: C=inf means no penalty, while
+    # tol=inf or learning_rate=inf are rejected. max_iter >= 1 on purpose (LogisticRegression
+    # accepts 0, which returns an untrained model).
+    _parameter_constraints: ClassVar[dict] = {
+        "C": [Interval(numbers.Real, 0, None, closed="right")],
+        "fit_intercept": ["boolean"],
+        "solver": [StrOptions({"lbfgs", "gd", "sgd"})],
+        "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
+        "tol": [Interval(numbers.Real, 0, None, closed="left")],
+        "learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
+        "batch_size": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
     def __init__(
         self,
         C: float = 1.0,
@@ -124,6 +141,7 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         self.verbose = verbose
 
     # ------------------------------------------------------------------ fitting
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(
         self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None
     ) -> SoftmaxRegression:
@@ -143,13 +161,12 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         self : SoftmaxRegression
             The fitted estimator.
         """
-        self._check_params()
         self.__dict__.pop("_partial_fit_rng", None)  # a new fit restarts partial_fit's shuffling
         if self.solver == "lbfgs":
             import scipy.optimize  # noqa: F401  (load SciPy's BLAS before limiting its threads)
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], order="C")
         labels = self._set_classes(y)
-        weights_sum, weights = self._weights(sample_weight, X.shape[0])
+        weights_sum, weights = self._weights(sample_weight, X)
         alpha = 0.0 if np.isinf(self.C) else 1.0 / (self.C * weights_sum)
 
         n_classes, n_features = len(self.classes_), X.shape[1]
@@ -162,6 +179,7 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         self._set_coefficients(W, b)
         return self
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(
         self,
         X: ArrayLike,
@@ -189,7 +207,6 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         -------
         self : SoftmaxRegression
         """
-        self._check_params()
         first_call = not hasattr(self, "coef_")
         X, y = validate_data(
             self, X, y, dtype=[np.float64, np.float32], order="C", reset=first_call
@@ -208,7 +225,7 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         if not hasattr(self, "_partial_fit_rng"):
             self._partial_fit_rng = check_random_state(self.random_state)
         labels = self._encode(y)
-        weights_sum, weights = self._weights(sample_weight, X.shape[0])
+        weights_sum, weights = self._weights(sample_weight, X)
         alpha = 0.0 if np.isinf(self.C) else 1.0 / (self.C * weights_sum)
         # Continue from the current coefficients (after fit, from fit's solution).
         W, b = self.coef_.copy(), self.intercept_.copy()
@@ -386,25 +403,6 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
         return X @ self.coef_.T + self.intercept_
 
-    def _check_params(self) -> None:
-        if self.solver not in _SOLVERS:
-            raise ValueError(f"solver must be one of {_SOLVERS}, got {self.solver!r}")
-        if isinstance(self.C, numbers.Real) and np.isnan(self.C):
-            raise ValueError("C must be a number > 0, got nan")
-        check_scalar(self.C, "C", numbers.Real, min_val=0, include_boundaries="neither")
-        check_scalar(self.max_iter, "max_iter", numbers.Integral, min_val=1)
-        check_scalar(self.tol, "tol", numbers.Real, min_val=0)
-        check_scalar(
-            self.learning_rate,
-            "learning_rate",
-            numbers.Real,
-            min_val=0,
-            include_boundaries="neither",
-        )
-        if self.batch_size is not None:
-            check_scalar(self.batch_size, "batch_size", numbers.Integral, min_val=1)
-        check_scalar(self.verbose, "verbose", numbers.Integral, min_val=0)
-
     def _set_classes(self, y: NDArray) -> NDArray[np.intp]:
         check_classification_targets(y)
         self.classes_, labels = np.unique(y, return_inverse=True)
@@ -432,14 +430,17 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
 
     @staticmethod
     def _weights(
-        sample_weight: ArrayLike | None, n_samples: int
+        sample_weight: ArrayLike | float | None, X: NDArray
     ) -> tuple[float, NDArray[np.float64]]:
         """Return ``(sum of weights, weights normalised to sum to 1)``."""
+        n_samples = X.shape[0]
         if sample_weight is None:
             return float(n_samples), np.full(n_samples, 1.0 / n_samples)
-        raw = np.asarray(sample_weight, dtype=np.float64)
-        normalised = _normalised_weights(raw, n_samples)  # validates shape, sign, sum > 0
-        return float(raw.sum()), normalised
+        raw = _checked_sample_weight(sample_weight, X)
+        total = float(raw.sum())
+        if not np.isfinite(total):
+            raise ValueError("sample_weight is too large: its sum overflows")
+        return total, raw / total
 
     def _set_coefficients(self, W: NDArray[np.float64], b: NDArray[np.float64]) -> None:
         self.coef_ = np.array(W, dtype=np.float64)
@@ -476,3 +477,19 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
             print(
                 f"[SoftmaxRegression] {self.solver} iteration {iteration:4d}: objective {loss:.10g}"
             )
+
+
+def _checked_sample_weight(sample_weight: ArrayLike | float, X: NDArray) -> NDArray[np.float64]:
+    """Validate ``sample_weight`` with scikit-learn, closing the gaps of its scalar path.
+
+    An array must be real, finite, non-negative, of shape (n_samples,) and not all zero;
+    a real scalar is broadcast to every sample, as in scikit-learn.
+    """
+    if isinstance(sample_weight, numbers.Number | np.generic) and not isinstance(
+        sample_weight, numbers.Real
+    ):
+        raise ValueError(f"sample_weight must be real, got {sample_weight!r}")
+    weights = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+    if not np.all(np.isfinite(weights)):
+        raise ValueError("sample_weight must be finite, got NaN or infinity")
+    return weights

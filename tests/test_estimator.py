@@ -609,3 +609,43 @@ def test_lbfgs_abnormal_stop_warns_instead_of_returning_a_silent_zero_model():
     with pytest.warns(ConvergenceWarning, match="ABNORMAL"):
         LogisticRegression().fit(X, y)  # the reference behaviour
     assert m.n_iter_ == 0
+
+
+# --------------------------------------------------------------------------- issue 15: parameters
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"fit_intercept": "False"},  # a non-empty string is truthy: it used to fit an intercept
+        {"fit_intercept": 0},
+        {"tol": np.inf},  # used to return the all-zero model after 0 iterations
+        {"tol": np.nan},
+        {"C": "1.0"},
+        {"max_iter": 2.5},
+        {"solver": None},
+        {"learning_rate": np.inf},
+        {"learning_rate": np.nan},
+        {"batch_size": 1.5},
+        {"random_state": "zero"},
+        {"verbose": -1},
+    ],
+)
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+def test_invalid_parameters_raise_sklearn_invalid_parameter_error(params, method):
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    X, y = _data("iris")
+    args = {"classes": [0, 1, 2]} if method == "partial_fit" else {}
+    with pytest.raises(InvalidParameterError) as error:
+        getattr(SoftmaxRegression(**params), method)(X, y, **args)
+    # scikit-learn's error is both: callers catching either keep working
+    assert isinstance(error.value, ValueError) and isinstance(error.value, TypeError)
+    assert next(iter(params)) in str(error.value)
+
+
+def test_complex_sample_weight_raises_instead_of_dropping_the_imaginary_part():
+    X, y = _data("iris")
+    w = np.ones(len(y)) + 1j
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # not numpy's ComplexWarning: a clear error
+        with pytest.raises(ValueError, match="[Cc]omplex"):
+            SoftmaxRegression().fit(X, y, sample_weight=w)
