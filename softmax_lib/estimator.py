@@ -17,7 +17,11 @@ from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.multiclass import (
+    _check_partial_fit_first_call,
+    check_classification_targets,
+    unique_labels,
+)
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ._threads import single_threaded_scipy_blas
@@ -199,7 +203,8 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         y : array-like of shape (n_samples,)
             Its labels; each must be in ``classes``.
         classes : array-like of shape (n_classes,), optional
-            All class labels. Required on the first call, ignored later.
+            All class labels, all strings or all numbers. Required on the first call;
+            on later calls, if given, it must be the same set as ``classes_``.
         sample_weight : array-like of shape (n_samples,), optional
             Non-negative weights.
 
@@ -207,15 +212,14 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         -------
         self : SoftmaxRegression
         """
-        first_call = not hasattr(self, "coef_")
+        first_call = not hasattr(self, "classes_")
         X, y = validate_data(
             self, X, y, dtype=[np.float64, np.float32], order="C", reset=first_call
         )
         check_classification_targets(y)
-        if first_call:
-            if classes is None:
-                raise ValueError("classes must be passed on the first call to partial_fit")
-            self.classes_ = np.unique(np.asarray(classes))
+        # As SGDClassifier: classes required first, checked against classes_ later, and
+        # validated by unique_labels (which rejects a mix of strings and numbers).
+        if _check_partial_fit_first_call(self, classes):
             self._check_at_least_two_classes()
             self._set_coefficients(
                 np.zeros((len(self.classes_), X.shape[1])), np.zeros(len(self.classes_))
@@ -418,6 +422,7 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
 
     def _encode(self, y: NDArray) -> NDArray[np.intp]:
         """Map labels to indices into ``classes_``, rejecting labels never declared."""
+        unique_labels(self.classes_, y)  # a clear error for strings against numbers
         labels = np.searchsorted(self.classes_, y)
         unseen = (labels >= len(self.classes_)) | (
             self.classes_[np.minimum(labels, len(self.classes_) - 1)] != y

@@ -649,3 +649,32 @@ def test_complex_sample_weight_raises_instead_of_dropping_the_imaginary_part():
         warnings.simplefilter("error")  # not numpy's ComplexWarning: a clear error
         with pytest.raises(ValueError, match="[Cc]omplex"):
             SoftmaxRegression().fit(X, y, sample_weight=w)
+
+
+# --------------------------------------------------------------------------- issue 15: classes
+@pytest.mark.parametrize("labels", ["int", "str"])
+def test_partial_fit_mixed_label_types_in_classes_raise_like_sgd_classifier(labels):
+    from sklearn.linear_model import SGDClassifier
+
+    X, y = _data("iris")
+    y = y if labels == "int" else y.astype(str)  # ["0", "1", "2"]: used to be accepted
+    classes = [0, 1, 2, "a"]
+    with pytest.raises(ValueError, match="Mix of label input types") as ours:
+        SoftmaxRegression().partial_fit(X, y, classes=classes)
+    with pytest.raises(ValueError) as reference:
+        SGDClassifier().partial_fit(X, y, classes=classes)
+    assert str(ours.value) == str(reference.value)
+
+
+def test_partial_fit_string_labels_with_integer_classes_raise_clearly():
+    X, y = _data("iris")
+    with pytest.raises(ValueError, match="Mix of label input types|not in classes"):
+        SoftmaxRegression().partial_fit(X, y.astype(str), classes=[0, 1, 2])
+
+
+def test_partial_fit_later_classes_must_match_like_sgd_classifier():
+    X, y = _data("iris")
+    m = SoftmaxRegression().partial_fit(X, y, classes=[0, 1, 2])
+    m.partial_fit(X, y, classes=[2, 1, 0])  # the same set: accepted
+    with pytest.raises(ValueError, match="not the same as on last call"):
+        m.partial_fit(X, y, classes=[0, 1, 2, 3])
