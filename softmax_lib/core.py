@@ -1,7 +1,8 @@
 r"""Numerically stable softmax and its relatives.
 
 Every function here accepts an array-like, works along any ``axis``, keeps a
-float32/float64 input dtype (other real inputs become float64) and stays finite
+float32/float64 input dtype (float16 becomes float32, a longdouble stays longdouble,
+integers and booleans become float64; complex input raises TypeError) and stays finite
 for extreme logits such as ``±1e4`` or spreads of ``1e300``. The trick is the
 same throughout: shift by the maximum before exponentiating, because
 
@@ -13,9 +14,13 @@ same throughout: shift by the maximum before exponentiating, because
 and with :math:`m = \max_j z_j` every exponent is at most 0, so nothing
 overflows and the largest term is exactly 1, so the sum never underflows to 0.
 
-``-inf`` entries are allowed (they mean "probability zero", as in masking);
-NaN, ``+inf`` or a slice that is entirely ``-inf`` raise :class:`ValueError`,
-because no probability distribution corresponds to them.
+``-inf`` entries are allowed (they mean "probability zero", as in masking).
+:func:`softmax`, :func:`log_softmax` and :func:`hardmax` raise :class:`ValueError` for
+a slice holding NaN or ``+inf``, or entirely ``-inf``: no probability distribution
+corresponds to it (``+inf`` would need ``inf/inf``, an all ``-inf`` slice ``0/0``).
+:func:`logsumexp` is a number there and, like :func:`scipy.special.logsumexp`,
+returns it: ``+inf`` for a slice holding ``+inf``, ``-inf`` for a slice entirely
+``-inf``; only NaN raises.
 """
 
 from __future__ import annotations
@@ -113,6 +118,9 @@ def _softmax_family(z: NDArray[np.floating], axis: int, kind: str, temperature: 
             shifted = buffer[:, : chunk.shape[0]]
             np.copyto(shifted, chunk.T)
             block_max = shifted.max(axis=0)
+            if kind == "logsumexp":
+                out[start : start + block] = _logsumexp_columns(shifted, block_max)
+                continue
             _check_finite_maxima(block_max)
             # Shift first, then scale: the shifted values are <= 0, so a huge spread or a
             # tiny temperature can only overflow towards -inf, whose exp is exactly 0
@@ -127,14 +135,35 @@ def _softmax_family(z: NDArray[np.floating], axis: int, kind: str, temperature: 
                 continue
             np.exp(shifted, out=shifted)
             totals = shifted.sum(axis=0)
-            if kind == "logsumexp":
-                out[start : start + block] = np.log(totals) + block_max
-            else:
-                shifted *= np.reciprocal(totals)  # one division per row, not per entry
-                out[start : start + block] = shifted.T
+            shifted *= np.reciprocal(totals)  # one division per row, not per entry
+            out[start : start + block] = shifted.T
     if kind == "logsumexp":
         return out.reshape(moved.shape[:-1])
     return np.moveaxis(out.reshape(moved.shape), -1, axis)
+
+
+def _logsumexp_columns(
+    columns: NDArray[np.floating], column_max: NDArray[np.floating]
+) -> NDArray[np.floating]:
+    """logsumexp of each column of ``columns`` (overwritten), given its maxima.
+
+    The largest entry of a column contributes exactly :math:`e^0 = 1` to the shifted
+    sum, so it is left out and added back with ``log1p``: a result near 0, such as
+    ``logsumexp([0, -40]) = 4.25e-18``, keeps its relative precision (SciPy does the
+    same). A column holding ``+inf`` gives ``+inf``; a column entirely ``-inf`` gives
+    ``-inf``; NaN raises.
+    """
+    if np.isnan(column_max).any():
+        raise ValueError("logsumexp input contains NaN")
+    result = column_max.copy()  # the answer for columns whose maximum is +inf or -inf
+    finite = np.isfinite(column_max)
+    if not finite.all():
+        columns, column_max = columns[:, finite], column_max[finite]
+    columns -= column_max
+    columns[np.argmax(columns, axis=0), np.arange(columns.shape[1])] = -np.inf
+    np.exp(columns, out=columns)
+    result[finite] = np.log1p(columns.sum(axis=0)) + column_max
+    return result
 
 
 def logsumexp(z: ArrayLike, axis: int = -1, keepdims: bool = False) -> NDArray[np.floating]:
@@ -152,7 +181,16 @@ def logsumexp(z: ArrayLike, axis: int = -1, keepdims: bool = False) -> NDArray[n
     Returns
     -------
     ndarray
-        ``z`` reduced along ``axis``; same float dtype as ``z``.
+        ``z`` reduced along ``axis``; same float dtype as ``z``. As in
+        :func:`scipy.special.logsumexp`: ``+inf`` where a slice holds ``+inf``, ``-inf``
+        where a slice is entirely ``-inf`` (a fully masked row), and the sum of the
+        terms other than the largest goes through ``log1p``, so results near 0 keep
+        their relative precision.
+
+    Raises
+    ------
+    ValueError
+        If ``z`` holds NaN, or ``axis`` is empty.
 
     Examples
     --------
@@ -213,6 +251,13 @@ def log_softmax(z: ArrayLike, axis: int = -1, temperature: float = 1.0) -> NDArr
     -------
     ndarray of the same shape as ``z``
         Values :math:`\le 0` whose exponentials sum to 1 along ``axis``.
+
+    Raises
+    ------
+    ValueError
+        If ``temperature <= 0``, or a slice holds NaN or +inf or only -inf (as
+        :func:`softmax`; :func:`scipy.special.log_softmax` returns NaN there, with a
+        RuntimeWarning).
 
     Examples
     --------

@@ -647,7 +647,7 @@ def test_complex_sample_weight_raises_instead_of_dropping_the_imaginary_part():
     w = np.ones(len(y)) + 1j
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # not numpy's ComplexWarning: a clear error
-        with pytest.raises(ValueError, match="[Cc]omplex"):
+        with pytest.raises(ValueError, match=r"[Cc]omplex"):
             SoftmaxRegression().fit(X, y, sample_weight=w)
 
 
@@ -668,7 +668,7 @@ def test_partial_fit_mixed_label_types_in_classes_raise_like_sgd_classifier(labe
 
 def test_partial_fit_string_labels_with_integer_classes_raise_clearly():
     X, y = _data("iris")
-    with pytest.raises(ValueError, match="Mix of label input types|not in classes"):
+    with pytest.raises(ValueError, match=r"Mix of label input types|not in classes"):
         SoftmaxRegression().partial_fit(X, y.astype(str), classes=[0, 1, 2])
 
 
