@@ -91,7 +91,9 @@ class MultinomialObjective:
             for stop in [min(start + block_rows, n_samples)]
         ]
         self._logits = np.empty(n_classes * block_rows, dtype=X.dtype)
-        self._work = self._logits if X.dtype == np.float64 else np.empty(n_classes * block_rows)
+        # float64 works in the logits buffer itself; float32 needs a float64 twin.
+        self._separate_work = X.dtype != np.float64
+        self._work = np.empty(n_classes * block_rows) if self._separate_work else self._logits
         self._product = np.empty((n_classes, n_features), dtype=X.dtype)
 
     def __call__(
@@ -109,7 +111,7 @@ class MultinomialObjective:
             logits = self._logits[: K * rows].reshape(K, rows)
             np.matmul(W_x, X_block.T, out=logits)
             z = self._work[: K * rows].reshape(K, rows)
-            if z is not logits:
+            if self._separate_work:  # (z and logits are two views of one buffer otherwise)
                 np.copyto(z, logits)
             z += b[:, None]
             true_logit = z.ravel()[true_class]
@@ -123,7 +125,7 @@ class MultinomialObjective:
             z *= w / totals
             z.ravel()[true_class] -= w
             grad_b += z.sum(axis=1)
-            if z is not logits:
+            if self._separate_work:
                 np.copyto(logits, z)
             grad_W += np.matmul(logits, X_block, out=self._product)
         loss += 0.5 * self.alpha * float(np.vdot(W, W))
