@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import check_random_state
+from sklearn.utils import check_random_state, compute_class_weight
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import (
     _check_partial_fit_first_call,
@@ -70,15 +70,27 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         Seeds the shuffling of ``"sgd"``; fix it for reproducible fits.
     verbose : int, default=0
         Print the objective every iteration when > 0.
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes, as in ``LogisticRegression``: sample i weighs
+        ``sample_weight[i] * class_weight[y[i]]`` (classes missing from a dict weigh 1;
+        ``"balanced"`` gives class k the weight ``n / (n_classes * n_k)``, counting
+        samples by their ``sample_weight``). The penalty is scaled by the total of these
+        weights. :meth:`partial_fit` accepts a dict but not ``"balanced"``.
+    warm_start : bool, default=False
+        Start :meth:`fit` from the previous solution (``coef_``, ``intercept_``) instead
+        of zeros; the new data must have the same numbers of classes and features.
 
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
         Class labels, sorted; any hashable, sortable labels (strings, integers…).
     coef_ : ndarray of shape (n_classes, n_features)
-        Weights :math:`W`, one row per class, for every ``n_classes`` including 2.
+        Weights :math:`W`, one row per class, for every ``n_classes`` including 2;
+        float32 when fitted on float32 ``X``, float64 otherwise (the solvers work in
+        float64 either way).
     intercept_ : ndarray of shape (n_classes,)
-        Intercepts :math:`b`, centred to sum to 0 (only differences matter).
+        Intercepts :math:`b`, centred to sum to 0 (only differences matter); same
+        dtype as ``coef_``.
     n_features_in_ : int
         Number of features seen in ``fit``.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -88,6 +100,23 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
     loss_curve_ : ndarray of shape (n_iter_ + 1,)
         Objective at the start and after each iteration; the last entry is the
         objective at the returned ``coef_`` and ``intercept_``.
+
+    Notes
+    -----
+    Where this estimator differs from ``LogisticRegression`` on purpose:
+
+    - Two classes keep ``coef_`` of shape ``(2, n_features)`` (scikit-learn: ``(1,
+      n_features)``): the book's softmax model has one row per class, and
+      ``decision_function`` still returns the binary logit ``z_1 - z_0``.
+    - ``max_iter >= 1`` (scikit-learn accepts 0, which returns an untrained model);
+      ``n_iter_`` is an int, not an array.
+    - Negative sample weights raise a ``ValueError`` (scikit-learn accepts them).
+    - ``tol`` must be finite (``tol=inf`` stopped before the first step); the same holds
+      in ``LogisticRegression``.
+    - Every L-BFGS stop other than convergence warns (``ConvergenceWarning``), as in
+      scikit-learn. Neither library warns when L-BFGS reports convergence because the
+      objective stopped decreasing (features of wildly different scales can cause that
+      far from the optimum): standardise the features.
 
     See Also
     --------
@@ -120,6 +149,8 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         "batch_size": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+        "warm_start": ["boolean"],
     }
 
     def __init__(
@@ -133,6 +164,8 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         batch_size: int | None = None,
         random_state: int | np.random.RandomState | None = None,
         verbose: int = 0,
+        class_weight: dict | str | None = None,
+        warm_start: bool = False,
     ) -> None:
         self.C = C
         self.fit_intercept = fit_intercept
@@ -143,6 +176,8 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         self.batch_size = batch_size
         self.random_state = random_state
         self.verbose = verbose
+        self.class_weight = class_weight
+        self.warm_start = warm_start
 
     # ------------------------------------------------------------------ fitting
     @_fit_context(prefer_skip_nested_validation=True)
@@ -170,18 +205,37 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
             import scipy.optimize  # noqa: F401  (load SciPy's BLAS before limiting its threads)
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], order="C")
         labels = self._set_classes(y)
-        weights_sum, weights = self._weights(sample_weight, X)
+        warm = self._warm_start_coefficients(X.shape[1], len(self.classes_))
+        weights_sum, weights = self._weights(sample_weight, X, y, labels)
         alpha = 0.0 if np.isinf(self.C) else 1.0 / (self.C * weights_sum)
 
         n_classes, n_features = len(self.classes_), X.shape[1]
-        # Zeros are the natural start: they keep sum_k b_k = 0 along every solver's path.
-        W = np.zeros((n_classes, n_features))
-        b = np.zeros(n_classes)
+        if warm is not None:
+            W, b = warm
+        else:
+            # Zeros are the natural start: they keep sum_k b_k = 0 along every solver's path.
+            W = np.zeros((n_classes, n_features))
+            b = np.zeros(n_classes)
         solve = {"lbfgs": self._fit_lbfgs, "gd": self._fit_gd, "sgd": self._fit_sgd}[self.solver]
         with single_threaded_scipy_blas():
             W, b, self.loss_curve_, self.n_iter_ = solve(W, b, X, labels, weights, alpha)
-        self._set_coefficients(W, b)
+        self._set_coefficients(W, b, X.dtype)
         return self
+
+    def _warm_start_coefficients(
+        self, n_features: int, n_classes: int
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]] | None:
+        """With ``warm_start``, float64 copies of the fitted ``coef_`` and ``intercept_``."""
+        if not (self.warm_start and hasattr(self, "coef_")):
+            return None
+        if self.coef_.shape != (n_classes, n_features):
+            raise ValueError(
+                f"warm_start=True: the fitted coef_ has shape {self.coef_.shape}, but this "
+                f"data needs ({n_classes}, {n_features}); set warm_start=False to start over"
+            )
+        W = self.coef_.astype(np.float64)
+        b = self.intercept_.astype(np.float64) if self.fit_intercept else np.zeros(n_classes)
+        return W, b
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(
@@ -219,27 +273,34 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         check_classification_targets(y)
         # As SGDClassifier: classes required first, checked against classes_ later, and
         # validated by unique_labels (which rejects a mix of strings and numbers).
+        if self.class_weight == "balanced":
+            # As SGDClassifier: one batch's class counts are not the data set's.
+            raise ValueError(
+                "class_weight='balanced' is not supported by partial_fit: compute the "
+                "weights on the whole data with sklearn.utils.compute_class_weight("
+                "'balanced', classes=classes, y=y) and pass them as a dict"
+            )
         if _check_partial_fit_first_call(self, classes):
             self._check_at_least_two_classes()
             self._set_coefficients(
-                np.zeros((len(self.classes_), X.shape[1])), np.zeros(len(self.classes_))
+                np.zeros((len(self.classes_), X.shape[1])), np.zeros(len(self.classes_)), X.dtype
             )
             self.n_iter_ = 0
             self.loss_curve_ = np.empty(0)
         if not hasattr(self, "_partial_fit_rng"):
             self._partial_fit_rng = check_random_state(self.random_state)
         labels = self._encode(y)
-        weights_sum, weights = self._weights(sample_weight, X)
+        weights_sum, weights = self._weights(sample_weight, X, y, labels)
         alpha = 0.0 if np.isinf(self.C) else 1.0 / (self.C * weights_sum)
         # Continue from the current coefficients (after fit, from fit's solution).
-        W, b = self.coef_.copy(), self.intercept_.copy()
+        W, b = self.coef_.astype(np.float64), self.intercept_.astype(np.float64)
         with single_threaded_scipy_blas():
             self._sgd_epoch(W, b, X, labels, weights, alpha, self._partial_fit_rng)
         evaluate = MultinomialObjective(X, labels, len(self.classes_), weights, alpha)
         loss = self._checked(evaluate, W, b, None)[0]
         self.loss_curve_ = np.append(self.loss_curve_, loss)
         self.n_iter_ += 1
-        self._set_coefficients(W, b)
+        self._set_coefficients(W, b, X.dtype)
         return self
 
     # ------------------------------------------------------------------ solvers
@@ -433,25 +494,44 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
             )
         return labels.astype(np.intp, copy=False)
 
-    @staticmethod
     def _weights(
-        sample_weight: ArrayLike | float | None, X: NDArray
+        self, sample_weight: ArrayLike | float | None, X: NDArray, y: NDArray, labels: NDArray
     ) -> tuple[float, NDArray[np.float64]]:
-        """Return ``(sum of weights, weights normalised to sum to 1)``."""
+        """Return ``(sum of weights, weights normalised to sum to 1)``.
+
+        The weight of sample i is ``sample_weight[i] * class_weight[y[i]]``, as in
+        scikit-learn (whose "balanced" weights count samples by their sample_weight).
+        """
         n_samples = X.shape[0]
-        if sample_weight is None:
+        if sample_weight is None and self.class_weight is None:
             return float(n_samples), np.full(n_samples, 1.0 / n_samples)
-        raw = _checked_sample_weight(sample_weight, X)
+        if sample_weight is None:
+            raw = np.ones(n_samples)
+        else:
+            raw = _checked_sample_weight(sample_weight, X)
+        if self.class_weight is not None:
+            per_class = compute_class_weight(
+                self.class_weight, classes=self.classes_, y=y, sample_weight=raw
+            )
+            raw = raw * per_class[labels]
         total = float(raw.sum())
         if not np.isfinite(total):
             raise ValueError("sample_weight is too large: its sum overflows")
+        if total <= 0:
+            raise ValueError(
+                "the sample weights (times class_weight) sum to zero; at least one sample "
+                "needs a positive weight"
+            )
         return total, raw / total
 
-    def _set_coefficients(self, W: NDArray[np.float64], b: NDArray[np.float64]) -> None:
-        self.coef_ = np.array(W, dtype=np.float64)
+    def _set_coefficients(
+        self, W: NDArray[np.float64], b: NDArray[np.float64], dtype: np.dtype
+    ) -> None:
+        # Stored in the dtype of X, as scikit-learn does (the solvers work in float64).
+        self.coef_ = np.array(W, dtype=dtype)
         # Adding a constant to every intercept changes no probability; report the
         # representative that sums to zero.
-        self.intercept_ = np.asarray(b, dtype=np.float64) - np.mean(b)
+        self.intercept_ = (np.asarray(b, dtype=np.float64) - np.mean(b)).astype(dtype, copy=False)
 
     def _checked(self, evaluate: MultinomialObjective, W, b, iteration: int | None):
         # Overflow is reported below as a clear error, not as numpy warnings.
