@@ -203,7 +203,12 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         self.__dict__.pop("_partial_fit_rng", None)  # a new fit restarts partial_fit's shuffling
         if self.solver == "lbfgs":
             import scipy.optimize  # noqa: F401  (load SciPy's BLAS before limiting its threads)
-        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], order="C")
+        # Sparse X: CSR or CSC as given (COO and others become CSR); SGD draws rows, so
+        # it needs CSR.
+        sparse_formats = ["csr"] if self.solver == "sgd" else ["csr", "csc"]
+        X, y = validate_data(
+            self, X, y, accept_sparse=sparse_formats, dtype=[np.float64, np.float32], order="C"
+        )
         labels = self._set_classes(y)
         warm = self._warm_start_coefficients(X.shape[1], len(self.classes_))
         weights_sum, weights = self._weights(sample_weight, X, y, labels)
@@ -268,7 +273,13 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         """
         first_call = not hasattr(self, "classes_")
         X, y = validate_data(
-            self, X, y, dtype=[np.float64, np.float32], order="C", reset=first_call
+            self,
+            X,
+            y,
+            accept_sparse="csr",
+            dtype=[np.float64, np.float32],
+            order="C",
+            reset=first_call,
         )
         check_classification_targets(y)
         # As SGDClassifier: classes required first, checked against classes_ later, and
@@ -465,8 +476,15 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
     # ------------------------------------------------------------------ helpers
     def _logits(self, X: ArrayLike) -> NDArray[np.float64]:
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        return X @ self.coef_.T + self.intercept_
+        X = validate_data(
+            self, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32], reset=False
+        )
+        return np.asarray(X @ self.coef_.T) + self.intercept_
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
 
     def _set_classes(self, y: NDArray) -> NDArray[np.intp]:
         check_classification_targets(y)
