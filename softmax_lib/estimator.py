@@ -2,7 +2,8 @@ r"""``SoftmaxRegression``: multinomial logistic regression as a scikit-learn cla
 
 It minimises the same objective as ``sklearn.linear_model.LogisticRegression(C=C)``
 (see :mod:`softmax_lib.objective`), with three solvers a course can explain:
-scipy's L-BFGS-B, plain full-batch gradient descent, and mini-batch SGD.
+scipy's L-BFGS-B, plain full-batch gradient descent, and mini-batch SGD. It takes
+dense or ``scipy.sparse`` inputs (e.g. TF-IDF features), float64 or float32.
 """
 
 from __future__ import annotations
@@ -188,12 +189,24 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Training inputs; finite numbers.
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training inputs; finite numbers. float32 is kept (see ``coef_``); a
+            ``scipy.sparse`` CSR or CSC matrix or array is used as is, without
+            densifying it (other sparse formats are converted to CSR; ``"sgd"``
+            converts CSC to CSR too).
         y : array-like of shape (n_samples,)
             Class labels; at least two distinct classes.
-        sample_weight : array-like of shape (n_samples,), optional
-            Non-negative weights; integer weights are equivalent to repeating rows.
+        sample_weight : array-like of shape (n_samples,) or float, optional
+            Non-negative weights, not all zero; a scalar applies to every sample.
+            Integer weights are equivalent to repeating rows. Multiplied by
+            ``class_weight``.
+
+        Raises
+        ------
+        sklearn.utils._param_validation.InvalidParameterError
+            If a constructor parameter is invalid (a ``ValueError`` and ``TypeError``).
+        ValueError
+            For invalid ``X``, ``y`` or ``sample_weight``.
 
         Returns
         -------
@@ -257,15 +270,15 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            One chunk of training inputs.
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            One chunk of training inputs (sparse input is converted to CSR).
         y : array-like of shape (n_samples,)
             Its labels; each must be in ``classes``.
         classes : array-like of shape (n_classes,), optional
             All class labels, all strings or all numbers. Required on the first call;
             on later calls, if given, it must be the same set as ``classes_``.
-        sample_weight : array-like of shape (n_samples,), optional
-            Non-negative weights.
+        sample_weight : array-like of shape (n_samples,) or float, optional
+            Non-negative weights, multiplied by ``class_weight`` (a dict here).
 
         Returns
         -------
@@ -432,7 +445,7 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
 
         Returns
         -------
@@ -446,6 +459,10 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X: ArrayLike) -> NDArray[np.float64]:
         """Class probabilities, ``softmax(X W^T + b)``.
 
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
         Returns
         -------
         ndarray of shape (n_samples, n_classes)
@@ -456,6 +473,10 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
     def predict_log_proba(self, X: ArrayLike) -> NDArray[np.float64]:
         """Log-probabilities, computed stably from the logits.
 
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
         Returns
         -------
         ndarray of shape (n_samples, n_classes)
@@ -464,6 +485,10 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
 
     def predict(self, X: ArrayLike) -> NDArray:
         """Most probable class for each row of ``X``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
 
         Returns
         -------
