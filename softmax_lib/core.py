@@ -101,15 +101,17 @@ def _softmax_family(z: NDArray[np.floating], axis: int, kind: str, temperature: 
     reductions over classes then run along contiguous memory (one vectorised pass
     per class) instead of over many short rows, which is several times faster for
     the usual few-classes-many-samples shape. Returns an array shaped like ``z``
-    (``kind="logsumexp"``: with ``axis`` removed).
+    (``kind="logsumexp"`` or ``"log_of_sum"``: with ``axis`` removed). ``"log_of_sum"``
+    is logsumexp as ``log(sum(exp(z - max))) + max`` (see :func:`_log_of_sum_exp`).
     """
+    reduces = kind in ("logsumexp", "log_of_sum")
     _check_axis_length(z, axis)
     moved = np.moveaxis(z, axis, -1)
     n_classes = moved.shape[-1]
     rows = moved.reshape(-1, n_classes)
     n_rows = rows.shape[0]
     dtype = z.dtype
-    out = np.empty(n_rows if kind == "logsumexp" else (n_rows, n_classes), dtype=dtype)
+    out = np.empty(n_rows if reduces else (n_rows, n_classes), dtype=dtype)
     block = max(1, min(n_rows, _BLOCK_BYTES // (n_classes * dtype.itemsize)))
     buffer = np.empty((n_classes, block), dtype=dtype)
     with np.errstate(over="ignore"):
@@ -135,9 +137,12 @@ def _softmax_family(z: NDArray[np.floating], axis: int, kind: str, temperature: 
                 continue
             np.exp(shifted, out=shifted)
             totals = shifted.sum(axis=0)
+            if kind == "log_of_sum":
+                out[start : start + block] = np.log(totals) + block_max
+                continue
             shifted *= np.reciprocal(totals)  # one division per row, not per entry
             out[start : start + block] = shifted.T
-    if kind == "logsumexp":
+    if reduces:
         return out.reshape(moved.shape[:-1])
     return np.moveaxis(out.reshape(moved.shape), -1, axis)
 
@@ -164,6 +169,17 @@ def _logsumexp_columns(
     np.exp(columns, out=columns)
     result[finite] = np.log1p(columns.sum(axis=0)) + column_max
     return result
+
+
+def _log_of_sum_exp(z: NDArray[np.floating], axis: int) -> NDArray[np.floating]:
+    """logsumexp as ``log(sum(exp(z - max))) + max``, raising where :func:`softmax` does.
+
+    The form :func:`~softmax_lib.losses.cross_entropy` has always used. It differs from
+    :func:`logsumexp` (``log1p``) by about one unit in the last place, which a loss
+    ``logsumexp(z) - z_y`` cannot resolve anyway; keeping it keeps the losses the book
+    prints digit for digit.
+    """
+    return _softmax_family(z, axis, "log_of_sum")
 
 
 def logsumexp(z: ArrayLike, axis: int = -1, keepdims: bool = False) -> NDArray[np.floating]:
