@@ -852,3 +852,52 @@ def test_float32_partial_fit_and_two_classes():
     m = SoftmaxRegression(random_state=0).partial_fit(X.astype(np.float32), y, classes=[0, 1])
     assert m.coef_.dtype == np.float32 and m.coef_.shape == (2, X.shape[1])
     assert m.decision_function(X.astype(np.float32)).dtype == np.float32
+
+
+# --------------------------------------------------------------------------- lbfgs stalls
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("scale", [1e10, 1e30, 1e55])
+def test_lbfgs_stalled_by_one_huge_feature_warns(scale, sparse):
+    # One column scaled by 1e10 or more: L-BFGS-B reports convergence (status 0, "relative
+    # reduction of f") after ~5 iterations at an untrained model (accuracy 1/3);
+    # scikit-learn returns it silently. The gradient, measured in units of each
+    # feature's scale, is still far from 0 there: warn.
+    X, y = _data("iris", standardise=False)
+    X = X.copy()
+    X[:, 0] *= scale
+    if sparse:
+        import scipy.sparse
+
+        X = scipy.sparse.csr_matrix(X)
+    with pytest.warns(ConvergenceWarning, match="scale"):
+        m = SoftmaxRegression().fit(X, y)
+    assert m.score(X, y) < 0.5  # what the warning is about
+
+
+def _lbfgs_stops(monkeypatch):
+    import scipy.optimize
+
+    messages, original = [], scipy.optimize.minimize
+
+    def spy(*args, **kwargs):
+        result = original(*args, **kwargs)
+        messages.append(str(result.message))
+        return result
+
+    monkeypatch.setattr(scipy.optimize, "minimize", spy)
+    return messages
+
+
+@pytest.mark.parametrize(("name", "standardise", "C"), [("digits", True, 1.0),
+                                                       ("wine", False, 1.0),
+                                                       ("iris", False, 1e4)])
+def test_lbfgs_stops_on_relative_reduction_at_a_minimum_do_not_warn(monkeypatch, name,
+                                                                     standardise, C):
+    # The same stopping rule at real minima, also with unscaled features (wine: up to
+    # 1680) and weak regularisation: no warning.
+    messages = _lbfgs_stops(monkeypatch)
+    X, y = _data(name, standardise=standardise)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        SoftmaxRegression(C=C, tol=1e-10, max_iter=20000).fit(X, y)
+    assert "RELATIVE REDUCTION" in messages[0]
