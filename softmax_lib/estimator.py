@@ -102,6 +102,11 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         Objective at the start and after each iteration; the last entry is the
         objective at the returned ``coef_`` and ``intercept_``.
 
+    See Also
+    --------
+    sklearn.linear_model.LogisticRegression : The same model; it finds the same
+        coefficients for three or more classes.
+
     Notes
     -----
     Where this estimator differs from ``LogisticRegression`` on purpose:
@@ -111,20 +116,17 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
       ``decision_function`` still returns the binary logit ``z_1 - z_0``.
     - ``max_iter >= 1`` (scikit-learn accepts 0, which returns an untrained model);
       ``n_iter_`` is an int, not an array.
-    - Negative sample weights raise a ``ValueError`` (scikit-learn accepts them).
-    - ``tol`` must be finite (``tol=inf`` stopped before the first step); the same holds
-      in ``LogisticRegression``.
+    - Negative sample weights raise a ``ValueError`` (scikit-learn accepts them, but a
+      negative weight makes the objective unbounded below).
+    - With float32 ``X``, the attributes and predictions are float32 as in scikit-learn,
+      but the solvers keep float64 parameters and accumulate the objective in float64,
+      so the fit gets closer to the float64 optimum.
     - Every L-BFGS stop other than convergence warns (``ConvergenceWarning``), as in
       scikit-learn. So does a reported convergence ("relative reduction of f") far from a
       minimum, which scikit-learn returns silently: with one feature scaled by 1e10,
       L-BFGS-B stalls after a few iterations at an untrained model. "Far" means a
       gradient entry above ``max(1e-3, tol)`` in units of its feature's largest
       absolute value (real minima measured below 1e-5, stalls at 1e-2 to 1e-1).
-
-    See Also
-    --------
-    sklearn.linear_model.LogisticRegression : The same model; it finds the same
-        coefficients for three or more classes.
 
     Examples
     --------
