@@ -117,7 +117,8 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
     - ``max_iter >= 1`` (scikit-learn accepts 0, which returns an untrained model);
       ``n_iter_`` is an int, not an array.
     - Negative sample weights raise a ``ValueError`` (scikit-learn accepts them, but a
-      negative weight makes the objective unbounded below).
+      negative weight makes the objective non-convex, and unbounded below for
+      ``C=np.inf``).
     - With float32 ``X``, the attributes and predictions are float32 as in scikit-learn,
       but the solvers keep float64 parameters and accumulate the objective in float64,
       so the fit gets closer to the float64 optimum.
