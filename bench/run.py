@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.run            # the full suite (under 10 minutes on 2 cores)
     .venv/bin/python -m bench.run --quick    # digits only, for a smoke test
+    .venv/bin/python -m bench.sparse         # only the sparse TF-IDF part (bench/sparse.py)
 
 A benchmark, not a test: it asserts nothing about time. Compare ratios measured in
 one run; absolute times on a shared machine are noisy.

@@ -83,17 +83,17 @@ class MultinomialObjective:
         alpha: float,
         block_rows: int | None = None,
     ) -> None:
-        self.sparse = _is_sparse(X)
+        self._sparse = _is_sparse(X)
         self.n_classes = n_classes
         self.weights = np.asarray(weights, dtype=np.float64)
         self.alpha = float(alpha)
         n_samples, n_features = X.shape
-        if block_rows is None and self.sparse:
+        if block_rows is None and self._sparse:
             block_rows = _SPARSE_BLOCK_BYTES // (8 * n_classes)
         elif block_rows is None:
             block_rows = _BLOCK_BYTES // max(1, n_features * X.dtype.itemsize)
         block_rows = max(1, min(n_samples, block_rows))
-        if self.sparse and block_rows < n_samples and X.format != "csr":
+        if self._sparse and block_rows < n_samples and X.format != "csr":
             X = X.tocsr()  # row blocks of CSC would be slow to slice
         self.X = X
         # Per block: its row range and the flat positions of (y_i, i) in a (K, rows) array.
@@ -106,7 +106,7 @@ class MultinomialObjective:
         # float64 works in the logits buffer itself; float32 needs a float64 twin.
         self._separate_work = X.dtype != np.float64
         self._work = np.empty(n_classes * block_rows) if self._separate_work else self._logits
-        self._product = None if self.sparse else np.empty((n_classes, n_features), dtype=X.dtype)
+        self._product = None if self._sparse else np.empty((n_classes, n_features), dtype=X.dtype)
 
     def __call__(
         self, W: NDArray[np.float64], b: NDArray[np.float64]
@@ -122,7 +122,7 @@ class MultinomialObjective:
             rows = stop - start
             X_block = X if single_block else X[start:stop]
             logits = self._logits[: K * rows].reshape(K, rows)
-            if self.sparse:  # (K, rows) = (X_block W^T)^T: sparse times dense
+            if self._sparse:  # (K, rows) = (X_block W^T)^T: sparse times dense
                 np.copyto(logits, (X_block @ W_x.T).T)
             else:
                 np.matmul(W_x, X_block.T, out=logits)
@@ -143,7 +143,7 @@ class MultinomialObjective:
             grad_b += z.sum(axis=1)
             if self._separate_work:
                 np.copyto(logits, z)
-            if self.sparse:  # G X_block = (X_block^T G^T)^T, again sparse times dense
+            if self._sparse:  # G X_block = (X_block^T G^T)^T, again sparse times dense
                 grad_W += (X_block.T @ logits.T).T
             else:
                 grad_W += np.matmul(logits, X_block, out=self._product)
@@ -171,8 +171,8 @@ def loss_and_gradient(
         Weights.
     b : ndarray of shape (n_classes,)
         Intercepts.
-    X : ndarray of shape (n_samples, n_features)
-        Inputs (float32 or float64).
+    X : ndarray or scipy.sparse matrix/array of shape (n_samples, n_features)
+        Inputs (float32 or float64; sparse: CSR or CSC).
     labels : ndarray of shape (n_samples,)
         Class indices in ``[0, n_classes)``.
     weights : ndarray of shape (n_samples,)
