@@ -8,7 +8,7 @@ import numpy as np
 
 from softmax_lib.objective import loss_and_gradient
 
-from .contenders import CONTENDERS
+from .contenders import CONTENDERS, DENSE_CONTENDERS
 
 
 def true_objective(problem64, W, b) -> float:
@@ -56,7 +56,7 @@ def first_reaching(trace, unpack, problem64, target: float) -> int | None:
 
 
 def race(
-    problem, problem64, f_star: float, rtol: float, repeats: int, contenders=tuple(CONTENDERS)
+    problem, problem64, f_star: float, rtol: float, repeats: int, contenders=DENSE_CONTENDERS
 ) -> list[dict]:
     target = f_star * (1 + rtol)
     rows = []

@@ -25,7 +25,7 @@ from sklearn.utils.multiclass import (
 )
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from ._threads import single_threaded_scipy_blas
+from ._threads import single_threaded_blas, single_threaded_scipy_blas
 from .core import log_softmax, softmax
 from .objective import MultinomialObjective, loss_and_gradient
 
@@ -240,7 +240,7 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
             W = np.zeros((n_classes, n_features))
             b = np.zeros(n_classes)
         solve = {"lbfgs": self._fit_lbfgs, "gd": self._fit_gd, "sgd": self._fit_sgd}[self.solver]
-        with single_threaded_scipy_blas():
+        with _threads_for(X)():
             W, b, self.loss_curve_, self.n_iter_ = solve(W, b, X, labels, weights, alpha)
         self._set_coefficients(W, b, X.dtype)
         return self
@@ -323,7 +323,7 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         alpha = 0.0 if np.isinf(self.C) else 1.0 / (self.C * weights_sum)
         # Continue from the current coefficients (after fit, from fit's solution).
         W, b = self.coef_.astype(np.float64), self.intercept_.astype(np.float64)
-        with single_threaded_scipy_blas():
+        with _threads_for(X)():
             self._sgd_epoch(W, b, X, labels, weights, alpha, self._partial_fit_rng)
         evaluate = MultinomialObjective(X, labels, len(self.classes_), weights, alpha)
         loss = self._checked(evaluate, W, b, None)[0]
@@ -641,6 +641,11 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
             print(
                 f"[SoftmaxRegression] {self.solver} iteration {iteration:4d}: objective {loss:.10g}"
             )
+
+
+def _threads_for(X):
+    """The BLAS thread limit for a fit on ``X`` (see :mod:`softmax_lib._threads`)."""
+    return single_threaded_blas if hasattr(X, "tocsr") else single_threaded_scipy_blas
 
 
 def _checked_sample_weight(sample_weight: ArrayLike | float, X: NDArray) -> NDArray[np.float64]:
