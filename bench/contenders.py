@@ -160,9 +160,21 @@ def run_sklearn_limited(problem, tol: float, max_iter: int, stop_below: float | 
         return run_sklearn(problem, tol, max_iter, stop_below)
 
 
+def run_sklearn_single_threaded(problem, tol: float, max_iter: int, stop_below: float | None):
+    """scikit-learn with every BLAS pool single-threaded, as softmax_lib fits sparse X."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        return run_sklearn(problem, tol, max_iter, stop_below)
+
+
 CONTENDERS = {
     "softmax_lib": run_softmax_lib,
     "scikit-learn": run_sklearn,
     "scikit-learn, SciPy BLAS limited": run_sklearn_limited,
+    "scikit-learn, every BLAS single-threaded": run_sklearn_single_threaded,
     "torch LBFGS": run_torch,
 }
+# The dense race; the sparse one (bench/sparse.py) picks its own.
+DENSE_CONTENDERS = ("softmax_lib", "scikit-learn", "scikit-learn, SciPy BLAS limited",
+                    "torch LBFGS")

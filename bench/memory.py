@@ -40,7 +40,14 @@ def memory_rows(problem) -> list[dict]:
                 "problem": problem.name,
                 "solver": name,
                 "peak_extra_MiB": peak / 2**20,
-                "input_MiB": problem.X.nbytes / 2**20,
+                "input_MiB": input_bytes(problem.X) / 2**20,
             }
         )
     return rows
+
+
+def input_bytes(X) -> int:
+    """Bytes held by ``X``: its buffer, or a sparse matrix's data and index arrays."""
+    if hasattr(X, "indptr"):
+        return X.data.nbytes + X.indices.nbytes + X.indptr.nbytes
+    return X.nbytes

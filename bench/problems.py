@@ -51,3 +51,29 @@ def mnist_sized() -> Problem:
 
 def tall() -> Problem:
     return synthetic("(c) synthetic", 200_000, 100, 20, seed=2)
+
+
+def tfidf(n_documents: int = 20_000, n_topics: int = 10, seed: int = 4) -> Problem:
+    """(d) text classification: TF-IDF of generated documents, a sparse CSR matrix.
+
+    Offline and reproducible: each topic has 400 made-up words, shared with 200 common
+    words; a document of 8-40 words draws 40% from its topic, 40% from the common words
+    and 20% from all topics, so the classes overlap.
+    """
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    rng = np.random.default_rng(seed)
+    topic_words = np.array([[f"t{t}w{i}" for i in range(400)] for t in range(n_topics)])
+    common_words = np.array([f"common{i}" for i in range(200)])
+    topics = rng.integers(n_topics, size=n_documents)
+    lengths = rng.integers(8, 41, size=n_documents)
+    doc_of_word = np.repeat(np.arange(n_documents), lengths)
+    source = rng.random(doc_of_word.size)
+    own = topic_words[topics[doc_of_word], rng.integers(400, size=doc_of_word.size)]
+    other = topic_words[rng.integers(n_topics, size=doc_of_word.size),
+                        rng.integers(400, size=doc_of_word.size)]
+    common = common_words[rng.integers(200, size=doc_of_word.size)]
+    words = np.where(source < 0.4, own, np.where(source < 0.8, common, other))
+    documents = [" ".join(chunk) for chunk in np.split(words, np.cumsum(lengths)[:-1])]
+    X = TfidfVectorizer().fit_transform(documents).tocsr()
+    return Problem("(d) TF-IDF (sparse)", X, topics, C=10.0)

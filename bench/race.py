@@ -8,7 +8,7 @@ import numpy as np
 
 from softmax_lib.objective import loss_and_gradient
 
-from .contenders import CONTENDERS
+from .contenders import CONTENDERS, DENSE_CONTENDERS
 
 
 def true_objective(problem64, W, b) -> float:
@@ -55,10 +55,13 @@ def first_reaching(trace, unpack, problem64, target: float) -> int | None:
     return lo
 
 
-def race(problem, problem64, f_star: float, rtol: float, repeats: int) -> list[dict]:
+def race(
+    problem, problem64, f_star: float, rtol: float, repeats: int, contenders=DENSE_CONTENDERS
+) -> list[dict]:
     target = f_star * (1 + rtol)
     rows = []
-    for name, run in CONTENDERS.items():
+    for name in contenders:
+        run = CONTENDERS[name]
         times, nfevs, iters, final = [], [], [], None
         for _ in range(repeats):
             # The solver's own value may be float32; stop a little below the target.

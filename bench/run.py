@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.run            # the full suite (under 10 minutes on 2 cores)
     .venv/bin/python -m bench.run --quick    # digits only, for a smoke test
+    .venv/bin/python -m bench.sparse         # only the sparse TF-IDF part (bench/sparse.py)
 
 A benchmark, not a test: it asserts nothing about time. Compare ratios measured in
 one run; absolute times on a shared machine are noisy.
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import kernels, memory, problems, race, scaling, threads
+from . import kernels, memory, problems, race, scaling, sparse, threads
 
 RESULTS = Path(__file__).resolve().parent / "results"
 RTOL_F64 = 1e-8
@@ -106,6 +107,8 @@ def markdown(results: dict) -> str:
     lines += [f"| {r['setting']} | {r['time_s']:.3f} |" for r in results["threads"]]
     if results["threads"]:
         lines += ["", "Pools: " + "; ".join(results["threads"][0]["pools"])]
+    if "sparse" in results:
+        lines += sparse.markdown(results["sparse"])
     return "\n".join(lines) + "\n"
 
 
@@ -155,6 +158,9 @@ def main() -> None:
     }
     results["memory"] = memory.memory_rows(
         problems.digits() if args.quick else problems.mnist_sized()
+    )
+    results["sparse"] = sparse.sparse_rows(
+        args.repeats, n_documents=2_000 if args.quick else 20_000
     )
     results["seconds"] = time.perf_counter() - started
     RESULTS.mkdir(exist_ok=True)

@@ -1,7 +1,8 @@
 r"""Numerically stable softmax and its relatives.
 
 Every function here accepts an array-like, works along any ``axis``, keeps a
-float32/float64 input dtype (other real inputs become float64) and stays finite
+float32/float64 input dtype (float16 becomes float32, a longdouble stays longdouble,
+integers and booleans become float64; complex input raises TypeError) and stays finite
 for extreme logits such as ``±1e4`` or spreads of ``1e300``. The trick is the
 same throughout: shift by the maximum before exponentiating, because
 
@@ -13,9 +14,13 @@ same throughout: shift by the maximum before exponentiating, because
 and with :math:`m = \max_j z_j` every exponent is at most 0, so nothing
 overflows and the largest term is exactly 1, so the sum never underflows to 0.
 
-``-inf`` entries are allowed (they mean "probability zero", as in masking);
-NaN, ``+inf`` or a slice that is entirely ``-inf`` raise :class:`ValueError`,
-because no probability distribution corresponds to them.
+``-inf`` entries are allowed (they mean "probability zero", as in masking).
+:func:`softmax`, :func:`log_softmax` and :func:`hardmax` raise :class:`ValueError` for
+a slice holding NaN or ``+inf``, or entirely ``-inf``: no probability distribution
+corresponds to it (``+inf`` would need ``inf/inf``, an all ``-inf`` slice ``0/0``).
+:func:`logsumexp` is a number there and, like :func:`scipy.special.logsumexp`,
+returns it: ``+inf`` for a slice holding ``+inf``, ``-inf`` for a slice entirely
+``-inf``; only NaN raises.
 """
 
 from __future__ import annotations
@@ -96,15 +101,17 @@ def _softmax_family(z: NDArray[np.floating], axis: int, kind: str, temperature: 
     reductions over classes then run along contiguous memory (one vectorised pass
     per class) instead of over many short rows, which is several times faster for
     the usual few-classes-many-samples shape. Returns an array shaped like ``z``
-    (``kind="logsumexp"``: with ``axis`` removed).
+    (``kind="logsumexp"`` or ``"log_of_sum"``: with ``axis`` removed). ``"log_of_sum"``
+    is logsumexp as ``log(sum(exp(z - max))) + max`` (see :func:`_log_of_sum_exp`).
     """
+    reduces = kind in ("logsumexp", "log_of_sum")
     _check_axis_length(z, axis)
     moved = np.moveaxis(z, axis, -1)
     n_classes = moved.shape[-1]
     rows = moved.reshape(-1, n_classes)
     n_rows = rows.shape[0]
     dtype = z.dtype
-    out = np.empty(n_rows if kind == "logsumexp" else (n_rows, n_classes), dtype=dtype)
+    out = np.empty(n_rows if reduces else (n_rows, n_classes), dtype=dtype)
     block = max(1, min(n_rows, _BLOCK_BYTES // (n_classes * dtype.itemsize)))
     buffer = np.empty((n_classes, block), dtype=dtype)
     with np.errstate(over="ignore"):
@@ -113,6 +120,9 @@ def _softmax_family(z: NDArray[np.floating], axis: int, kind: str, temperature: 
             shifted = buffer[:, : chunk.shape[0]]
             np.copyto(shifted, chunk.T)
             block_max = shifted.max(axis=0)
+            if kind == "logsumexp":
+                out[start : start + block] = _logsumexp_columns(shifted, block_max)
+                continue
             _check_finite_maxima(block_max)
             # Shift first, then scale: the shifted values are <= 0, so a huge spread or a
             # tiny temperature can only overflow towards -inf, whose exp is exactly 0
@@ -127,14 +137,49 @@ def _softmax_family(z: NDArray[np.floating], axis: int, kind: str, temperature: 
                 continue
             np.exp(shifted, out=shifted)
             totals = shifted.sum(axis=0)
-            if kind == "logsumexp":
+            if kind == "log_of_sum":
                 out[start : start + block] = np.log(totals) + block_max
-            else:
-                shifted *= np.reciprocal(totals)  # one division per row, not per entry
-                out[start : start + block] = shifted.T
-    if kind == "logsumexp":
+                continue
+            shifted *= np.reciprocal(totals)  # one division per row, not per entry
+            out[start : start + block] = shifted.T
+    if reduces:
         return out.reshape(moved.shape[:-1])
     return np.moveaxis(out.reshape(moved.shape), -1, axis)
+
+
+def _logsumexp_columns(
+    columns: NDArray[np.floating], column_max: NDArray[np.floating]
+) -> NDArray[np.floating]:
+    """logsumexp of each column of ``columns`` (overwritten), given its maxima.
+
+    The largest entry of a column contributes exactly :math:`e^0 = 1` to the shifted
+    sum, so it is left out and added back with ``log1p``: a result near 0, such as
+    ``logsumexp([0, -40]) = 4.25e-18``, keeps its relative precision (SciPy does the
+    same). A column holding ``+inf`` gives ``+inf``; a column entirely ``-inf`` gives
+    ``-inf``; NaN raises.
+    """
+    if np.isnan(column_max).any():
+        raise ValueError("logsumexp input contains NaN")
+    result = column_max.copy()  # the answer for columns whose maximum is +inf or -inf
+    finite = np.isfinite(column_max)
+    if not finite.all():
+        columns, column_max = columns[:, finite], column_max[finite]
+    columns -= column_max
+    columns[np.argmax(columns, axis=0), np.arange(columns.shape[1])] = -np.inf
+    np.exp(columns, out=columns)
+    result[finite] = np.log1p(columns.sum(axis=0)) + column_max
+    return result
+
+
+def _log_of_sum_exp(z: NDArray[np.floating], axis: int) -> NDArray[np.floating]:
+    """logsumexp as ``log(sum(exp(z - max))) + max``, raising where :func:`softmax` does.
+
+    The form :func:`~softmax_lib.losses.cross_entropy` has always used. It differs from
+    :func:`logsumexp` (``log1p``) by about one unit in the last place, which a loss
+    ``logsumexp(z) - z_y`` cannot resolve anyway; keeping it keeps the losses the book
+    prints digit for digit.
+    """
+    return _softmax_family(z, axis, "log_of_sum")
 
 
 def logsumexp(z: ArrayLike, axis: int = -1, keepdims: bool = False) -> NDArray[np.floating]:
@@ -152,7 +197,16 @@ def logsumexp(z: ArrayLike, axis: int = -1, keepdims: bool = False) -> NDArray[n
     Returns
     -------
     ndarray
-        ``z`` reduced along ``axis``; same float dtype as ``z``.
+        ``z`` reduced along ``axis``; same float dtype as ``z``. As in
+        :func:`scipy.special.logsumexp`: ``+inf`` where a slice holds ``+inf``, ``-inf``
+        where a slice is entirely ``-inf`` (a fully masked row), and the sum of the
+        terms other than the largest goes through ``log1p``, so results near 0 keep
+        their relative precision.
+
+    Raises
+    ------
+    ValueError
+        If ``z`` holds NaN, or ``axis`` is empty.
 
     Examples
     --------
@@ -213,6 +267,13 @@ def log_softmax(z: ArrayLike, axis: int = -1, temperature: float = 1.0) -> NDArr
     -------
     ndarray of the same shape as ``z``
         Values :math:`\le 0` whose exponentials sum to 1 along ``axis``.
+
+    Raises
+    ------
+    ValueError
+        If ``temperature <= 0``, or a slice holds NaN or +inf or only -inf (as
+        :func:`softmax`; :func:`scipy.special.log_softmax` returns NaN there, with a
+        RuntimeWarning).
 
     Examples
     --------

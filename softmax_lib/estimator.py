@@ -2,30 +2,35 @@ r"""``SoftmaxRegression``: multinomial logistic regression as a scikit-learn cla
 
 It minimises the same objective as ``sklearn.linear_model.LogisticRegression(C=C)``
 (see :mod:`softmax_lib.objective`), with three solvers a course can explain:
-scipy's L-BFGS-B, plain full-batch gradient descent, and mini-batch SGD.
+scipy's L-BFGS-B, plain full-batch gradient descent, and mini-batch SGD. It takes
+dense or ``scipy.sparse`` inputs (e.g. TF-IDF features), float64 or float32.
 """
 
 from __future__ import annotations
 
 import numbers
 import warnings
+from typing import ClassVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import check_random_state
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, check_scalar, validate_data
+from sklearn.utils import check_random_state, compute_class_weight
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import (
+    _check_partial_fit_first_call,
+    check_classification_targets,
+    unique_labels,
+)
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from ._threads import single_threaded_scipy_blas
+from ._threads import single_threaded_blas, single_threaded_scipy_blas
 from .core import log_softmax, softmax
-from .losses import _normalised_weights
 from .objective import MultinomialObjective, loss_and_gradient
 
 __all__ = ["SoftmaxRegression"]
 
-_SOLVERS = ("lbfgs", "gd", "sgd")
 _DEFAULT_BATCH_SIZE = 32
 
 
@@ -66,15 +71,27 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         Seeds the shuffling of ``"sgd"``; fix it for reproducible fits.
     verbose : int, default=0
         Print the objective every iteration when > 0.
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes, as in ``LogisticRegression``: sample i weighs
+        ``sample_weight[i] * class_weight[y[i]]`` (classes missing from a dict weigh 1;
+        ``"balanced"`` gives class k the weight ``n / (n_classes * n_k)``, counting
+        samples by their ``sample_weight``). The penalty is scaled by the total of these
+        weights. :meth:`partial_fit` accepts a dict but not ``"balanced"``.
+    warm_start : bool, default=False
+        Start :meth:`fit` from the previous solution (``coef_``, ``intercept_``) instead
+        of zeros; the new data must have the same numbers of classes and features.
 
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
         Class labels, sorted; any hashable, sortable labels (strings, integers…).
     coef_ : ndarray of shape (n_classes, n_features)
-        Weights :math:`W`, one row per class, for every ``n_classes`` including 2.
+        Weights :math:`W`, one row per class, for every ``n_classes`` including 2;
+        float32 when fitted on float32 ``X``, float64 otherwise (the solvers work in
+        float64 either way).
     intercept_ : ndarray of shape (n_classes,)
-        Intercepts :math:`b`, centred to sum to 0 (only differences matter).
+        Intercepts :math:`b`, centred to sum to 0 (only differences matter); same
+        dtype as ``coef_``.
     n_features_in_ : int
         Number of features seen in ``fit``.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -90,6 +107,28 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
     sklearn.linear_model.LogisticRegression : The same model; it finds the same
         coefficients for three or more classes.
 
+    Notes
+    -----
+    Where this estimator differs from ``LogisticRegression`` on purpose:
+
+    - Two classes keep ``coef_`` of shape ``(2, n_features)`` (scikit-learn: ``(1,
+      n_features)``): the book's softmax model has one row per class, and
+      ``decision_function`` still returns the binary logit ``z_1 - z_0``.
+    - ``max_iter >= 1`` (scikit-learn accepts 0, which returns an untrained model);
+      ``n_iter_`` is an int, not an array.
+    - Negative sample weights raise a ``ValueError`` (scikit-learn accepts them, but a
+      negative weight makes the objective non-convex, and unbounded below for
+      ``C=np.inf``).
+    - With float32 ``X``, the attributes and predictions are float32 as in scikit-learn,
+      but the solvers keep float64 parameters and accumulate the objective in float64,
+      so the fit gets closer to the float64 optimum.
+    - Every L-BFGS stop other than convergence warns (``ConvergenceWarning``), as in
+      scikit-learn. So does a reported convergence ("relative reduction of f") far from a
+      minimum, which scikit-learn returns silently: with one feature scaled by 1e10,
+      L-BFGS-B stalls after a few iterations at an untrained model. "Far" means a
+      gradient entry above ``max(1e-3, tol)`` in units of its feature's largest
+      absolute value (real minima measured below 1e-5, stalls at 1e-2 to 1e-1).
+
     Examples
     --------
     >>> from sklearn.datasets import load_iris
@@ -100,6 +139,25 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
     >>> round(model.score(X, y), 3)
     0.98
     """
+
+    # Checked by scikit-learn before every fit (and the first partial_fit); a bad value
+    # raises InvalidParameterError, both a ValueError and a TypeError. An upper bound
+    # None is +inf, included only when closed on the right: C=inf means no penalty, while
+    # tol=inf or learning_rate=inf are rejected. max_iter >= 1 on purpose (LogisticRegression
+    # accepts 0, which returns an untrained model).
+    _parameter_constraints: ClassVar[dict] = {
+        "C": [Interval(numbers.Real, 0, None, closed="right")],
+        "fit_intercept": ["boolean"],
+        "solver": [StrOptions({"lbfgs", "gd", "sgd"})],
+        "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
+        "tol": [Interval(numbers.Real, 0, None, closed="left")],
+        "learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
+        "batch_size": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+        "warm_start": ["boolean"],
+    }
 
     def __init__(
         self,
@@ -112,6 +170,8 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         batch_size: int | None = None,
         random_state: int | np.random.RandomState | None = None,
         verbose: int = 0,
+        class_weight: dict | str | None = None,
+        warm_start: bool = False,
     ) -> None:
         self.C = C
         self.fit_intercept = fit_intercept
@@ -122,8 +182,11 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         self.batch_size = batch_size
         self.random_state = random_state
         self.verbose = verbose
+        self.class_weight = class_weight
+        self.warm_start = warm_start
 
     # ------------------------------------------------------------------ fitting
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(
         self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None
     ) -> SoftmaxRegression:
@@ -131,37 +194,73 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Training inputs; finite numbers.
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training inputs; finite numbers. float32 is kept (see ``coef_``); a
+            ``scipy.sparse`` CSR or CSC matrix or array is used as is, without
+            densifying it (other sparse formats are converted to CSR; ``"sgd"``
+            converts CSC to CSR too).
         y : array-like of shape (n_samples,)
             Class labels; at least two distinct classes.
-        sample_weight : array-like of shape (n_samples,), optional
-            Non-negative weights; integer weights are equivalent to repeating rows.
+        sample_weight : array-like of shape (n_samples,) or float, optional
+            Non-negative weights, not all zero; a scalar applies to every sample.
+            Integer weights are equivalent to repeating rows. Multiplied by
+            ``class_weight``.
+
+        Raises
+        ------
+        sklearn.utils._param_validation.InvalidParameterError
+            If a constructor parameter is invalid (a ``ValueError`` and ``TypeError``).
+        ValueError
+            For invalid ``X``, ``y`` or ``sample_weight``.
 
         Returns
         -------
         self : SoftmaxRegression
             The fitted estimator.
         """
-        self._check_params()
         self.__dict__.pop("_partial_fit_rng", None)  # a new fit restarts partial_fit's shuffling
         if self.solver == "lbfgs":
             import scipy.optimize  # noqa: F401  (load SciPy's BLAS before limiting its threads)
-        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], order="C")
+        # Sparse X: CSR or CSC as given (COO and others become CSR); SGD draws rows, so
+        # it needs CSR.
+        sparse_formats = ["csr"] if self.solver == "sgd" else ["csr", "csc"]
+        X, y = validate_data(
+            self, X, y, accept_sparse=sparse_formats, dtype=[np.float64, np.float32], order="C"
+        )
         labels = self._set_classes(y)
-        weights_sum, weights = self._weights(sample_weight, X.shape[0])
+        warm = self._warm_start_coefficients(X.shape[1], len(self.classes_))
+        weights_sum, weights = self._weights(sample_weight, X, y, labels)
         alpha = 0.0 if np.isinf(self.C) else 1.0 / (self.C * weights_sum)
 
         n_classes, n_features = len(self.classes_), X.shape[1]
-        # Zeros are the natural start: they keep sum_k b_k = 0 along every solver's path.
-        W = np.zeros((n_classes, n_features))
-        b = np.zeros(n_classes)
+        if warm is not None:
+            W, b = warm
+        else:
+            # Zeros are the natural start: they keep sum_k b_k = 0 along every solver's path.
+            W = np.zeros((n_classes, n_features))
+            b = np.zeros(n_classes)
         solve = {"lbfgs": self._fit_lbfgs, "gd": self._fit_gd, "sgd": self._fit_sgd}[self.solver]
-        with single_threaded_scipy_blas():
+        with _threads_for(X)():
             W, b, self.loss_curve_, self.n_iter_ = solve(W, b, X, labels, weights, alpha)
-        self._set_coefficients(W, b)
+        self._set_coefficients(W, b, X.dtype)
         return self
 
+    def _warm_start_coefficients(
+        self, n_features: int, n_classes: int
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]] | None:
+        """With ``warm_start``, float64 copies of the fitted ``coef_`` and ``intercept_``."""
+        if not (self.warm_start and hasattr(self, "coef_")):
+            return None
+        if self.coef_.shape != (n_classes, n_features):
+            raise ValueError(
+                f"warm_start=True: the fitted coef_ has shape {self.coef_.shape}, but this "
+                f"data needs ({n_classes}, {n_features}); set warm_start=False to start over"
+            )
+        W = self.coef_.astype(np.float64)
+        b = self.intercept_.astype(np.float64) if self.fit_intercept else np.zeros(n_classes)
+        return W, b
+
+    @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(
         self,
         X: ArrayLike,
@@ -176,49 +275,61 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            One chunk of training inputs.
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            One chunk of training inputs (sparse input is converted to CSR).
         y : array-like of shape (n_samples,)
             Its labels; each must be in ``classes``.
         classes : array-like of shape (n_classes,), optional
-            All class labels. Required on the first call, ignored later.
-        sample_weight : array-like of shape (n_samples,), optional
-            Non-negative weights.
+            All class labels, all strings or all numbers. Required on the first call;
+            on later calls, if given, it must be the same set as ``classes_``.
+        sample_weight : array-like of shape (n_samples,) or float, optional
+            Non-negative weights, multiplied by ``class_weight`` (a dict here).
 
         Returns
         -------
         self : SoftmaxRegression
         """
-        self._check_params()
-        first_call = not hasattr(self, "coef_")
+        first_call = not hasattr(self, "classes_")
         X, y = validate_data(
-            self, X, y, dtype=[np.float64, np.float32], order="C", reset=first_call
+            self,
+            X,
+            y,
+            accept_sparse="csr",
+            dtype=[np.float64, np.float32],
+            order="C",
+            reset=first_call,
         )
         check_classification_targets(y)
-        if first_call:
-            if classes is None:
-                raise ValueError("classes must be passed on the first call to partial_fit")
-            self.classes_ = np.unique(np.asarray(classes))
+        # As SGDClassifier: classes required first, checked against classes_ later, and
+        # validated by unique_labels (which rejects a mix of strings and numbers).
+        if self.class_weight == "balanced":
+            # As SGDClassifier: one batch's class counts are not the data set's.
+            raise ValueError(
+                "class_weight='balanced' is not supported by partial_fit: compute the "
+                "weights on the whole data with sklearn.utils.compute_class_weight("
+                "'balanced', classes=classes, y=y) and pass them as a dict"
+            )
+        if _check_partial_fit_first_call(self, classes):
             self._check_at_least_two_classes()
             self._set_coefficients(
-                np.zeros((len(self.classes_), X.shape[1])), np.zeros(len(self.classes_))
+                np.zeros((len(self.classes_), X.shape[1])), np.zeros(len(self.classes_)), X.dtype
             )
             self.n_iter_ = 0
             self.loss_curve_ = np.empty(0)
         if not hasattr(self, "_partial_fit_rng"):
             self._partial_fit_rng = check_random_state(self.random_state)
         labels = self._encode(y)
-        weights_sum, weights = self._weights(sample_weight, X.shape[0])
+        weights_sum, weights = self._weights(sample_weight, X, y, labels)
         alpha = 0.0 if np.isinf(self.C) else 1.0 / (self.C * weights_sum)
         # Continue from the current coefficients (after fit, from fit's solution).
-        W, b = self.coef_.copy(), self.intercept_.copy()
-        with single_threaded_scipy_blas():
+        W, b = self.coef_.astype(np.float64), self.intercept_.astype(np.float64)
+        with _threads_for(X)():
             self._sgd_epoch(W, b, X, labels, weights, alpha, self._partial_fit_rng)
         evaluate = MultinomialObjective(X, labels, len(self.classes_), weights, alpha)
         loss = self._checked(evaluate, W, b, None)[0]
         self.loss_curve_ = np.append(self.loss_curve_, loss)
         self.n_iter_ += 1
-        self._set_coefficients(W, b)
+        self._set_coefficients(W, b, X.dtype)
         return self
 
     # ------------------------------------------------------------------ solvers
@@ -264,10 +375,52 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
                 ConvergenceWarning,
                 stacklevel=3,
             )
+        elif result.status != 0:
+            # Any other stop (e.g. 2, ABNORMAL: no step decreases the objective, typical
+            # of features of wildly different scales) leaves an unconverged, possibly
+            # untrained model: say so, as scikit-learn does.
+            warnings.warn(
+                f"lbfgs failed to converge after {int(result.nit)} iteration(s) "
+                f"(status={result.status}): {result.message}; the returned coefficients "
+                "are not a minimum. Standardise the features (e.g. StandardScaler)",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+        elif (stall := self._stalled_gradient(result.jac, X, n_classes)) > max(1e-3, self.tol):
+            warnings.warn(
+                f"lbfgs stopped after {int(result.nit)} iteration(s) because the objective "
+                "stopped decreasing, but the model is far from a minimum (largest gradient "
+                f"entry in units of its feature's scale: {stall:.2g}); this happens when "
+                "feature scales differ wildly (one column of magnitude 1e10 is enough). "
+                "Standardise the features (e.g. StandardScaler)",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
         W = result.x[:n_weights].reshape(n_classes, n_features)
         b = result.x[n_weights:] if self.fit_intercept else b
         curve[-1] = float(result.fun)  # the value at the returned point, exactly
         return W, b, np.asarray(curve), int(result.nit)
+
+    @staticmethod
+    def _stalled_gradient(gradient: NDArray[np.float64], X, n_classes: int) -> float:
+        r"""Largest gradient entry in units of each feature's scale :math:`s_j = \max_i |x_{ij}|`.
+
+        In the coordinates :math:`u_{kj} = W_{kj} s_j`, in which every feature lies in
+        [-1, 1], the gradient is :math:`\partial f / \partial W_{kj} / s_j`; it does not
+        depend on how the features are scaled. L-BFGS-B may report convergence because
+        the objective stopped decreasing while this is still large (measured: 0.1 at an
+        untrained model with one feature scaled by 1e10; below 1e-5 at real minima, also
+        of unscaled data), so it tells a stall from a minimum.
+        """
+        n_features = X.shape[1]
+        column_max, column_min = X.max(axis=0), X.min(axis=0)  # two passes, no |X| copy
+        if hasattr(column_max, "toarray"):  # sparse X gives sparse extremes
+            column_max, column_min = column_max.toarray(), column_min.toarray()
+        scale = np.maximum(column_max, -column_min).astype(np.float64).ravel()
+        scale[scale == 0] = 1.0
+        grad_W = gradient[: n_classes * n_features].reshape(n_classes, n_features) / scale
+        return float(max(np.abs(grad_W).max(), np.abs(gradient[n_classes * n_features :]).max(
+            initial=0.0)))
 
     def _fit_gd(self, W, b, X, labels, weights, alpha):
         evaluate = MultinomialObjective(X, labels, W.shape[0], weights, alpha)
@@ -328,7 +481,7 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
 
         Returns
         -------
@@ -342,6 +495,10 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X: ArrayLike) -> NDArray[np.float64]:
         """Class probabilities, ``softmax(X W^T + b)``.
 
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
         Returns
         -------
         ndarray of shape (n_samples, n_classes)
@@ -352,6 +509,10 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
     def predict_log_proba(self, X: ArrayLike) -> NDArray[np.float64]:
         """Log-probabilities, computed stably from the logits.
 
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
         Returns
         -------
         ndarray of shape (n_samples, n_classes)
@@ -360,6 +521,10 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
 
     def predict(self, X: ArrayLike) -> NDArray:
         """Most probable class for each row of ``X``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
 
         Returns
         -------
@@ -372,27 +537,15 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
     # ------------------------------------------------------------------ helpers
     def _logits(self, X: ArrayLike) -> NDArray[np.float64]:
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        return X @ self.coef_.T + self.intercept_
-
-    def _check_params(self) -> None:
-        if self.solver not in _SOLVERS:
-            raise ValueError(f"solver must be one of {_SOLVERS}, got {self.solver!r}")
-        if isinstance(self.C, numbers.Real) and np.isnan(self.C):
-            raise ValueError("C must be a number > 0, got nan")
-        check_scalar(self.C, "C", numbers.Real, min_val=0, include_boundaries="neither")
-        check_scalar(self.max_iter, "max_iter", numbers.Integral, min_val=1)
-        check_scalar(self.tol, "tol", numbers.Real, min_val=0)
-        check_scalar(
-            self.learning_rate,
-            "learning_rate",
-            numbers.Real,
-            min_val=0,
-            include_boundaries="neither",
+        X = validate_data(
+            self, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32], reset=False
         )
-        if self.batch_size is not None:
-            check_scalar(self.batch_size, "batch_size", numbers.Integral, min_val=1)
-        check_scalar(self.verbose, "verbose", numbers.Integral, min_val=0)
+        return np.asarray(X @ self.coef_.T) + self.intercept_
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
 
     def _set_classes(self, y: NDArray) -> NDArray[np.intp]:
         check_classification_targets(y)
@@ -409,6 +562,7 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
 
     def _encode(self, y: NDArray) -> NDArray[np.intp]:
         """Map labels to indices into ``classes_``, rejecting labels never declared."""
+        unique_labels(self.classes_, y)  # a clear error for strings against numbers
         labels = np.searchsorted(self.classes_, y)
         unseen = (labels >= len(self.classes_)) | (
             self.classes_[np.minimum(labels, len(self.classes_) - 1)] != y
@@ -419,22 +573,44 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
             )
         return labels.astype(np.intp, copy=False)
 
-    @staticmethod
     def _weights(
-        sample_weight: ArrayLike | None, n_samples: int
+        self, sample_weight: ArrayLike | float | None, X: NDArray, y: NDArray, labels: NDArray
     ) -> tuple[float, NDArray[np.float64]]:
-        """Return ``(sum of weights, weights normalised to sum to 1)``."""
-        if sample_weight is None:
-            return float(n_samples), np.full(n_samples, 1.0 / n_samples)
-        raw = np.asarray(sample_weight, dtype=np.float64)
-        normalised = _normalised_weights(raw, n_samples)  # validates shape, sign, sum > 0
-        return float(raw.sum()), normalised
+        """Return ``(sum of weights, weights normalised to sum to 1)``.
 
-    def _set_coefficients(self, W: NDArray[np.float64], b: NDArray[np.float64]) -> None:
-        self.coef_ = np.array(W, dtype=np.float64)
+        The weight of sample i is ``sample_weight[i] * class_weight[y[i]]``, as in
+        scikit-learn (whose "balanced" weights count samples by their sample_weight).
+        """
+        n_samples = X.shape[0]
+        if sample_weight is None and self.class_weight is None:
+            return float(n_samples), np.full(n_samples, 1.0 / n_samples)
+        if sample_weight is None:
+            raw = np.ones(n_samples)
+        else:
+            raw = _checked_sample_weight(sample_weight, X)
+        if self.class_weight is not None:
+            per_class = compute_class_weight(
+                self.class_weight, classes=self.classes_, y=y, sample_weight=raw
+            )
+            raw = raw * per_class[labels]
+        total = float(raw.sum())
+        if not np.isfinite(total):
+            raise ValueError("sample_weight is too large: its sum overflows")
+        if total <= 0:
+            raise ValueError(
+                "the sample weights (times class_weight) sum to zero; at least one sample "
+                "needs a positive weight"
+            )
+        return total, raw / total
+
+    def _set_coefficients(
+        self, W: NDArray[np.float64], b: NDArray[np.float64], dtype: np.dtype
+    ) -> None:
+        # Stored in the dtype of X, as scikit-learn does (the solvers work in float64).
+        self.coef_ = np.array(W, dtype=dtype)
         # Adding a constant to every intercept changes no probability; report the
         # representative that sums to zero.
-        self.intercept_ = np.asarray(b, dtype=np.float64) - np.mean(b)
+        self.intercept_ = (np.asarray(b, dtype=np.float64) - np.mean(b)).astype(dtype, copy=False)
 
     def _checked(self, evaluate: MultinomialObjective, W, b, iteration: int | None):
         # Overflow is reported below as a clear error, not as numpy warnings.
@@ -465,3 +641,24 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
             print(
                 f"[SoftmaxRegression] {self.solver} iteration {iteration:4d}: objective {loss:.10g}"
             )
+
+
+def _threads_for(X):
+    """The BLAS thread limit for a fit on ``X`` (see :mod:`softmax_lib._threads`)."""
+    return single_threaded_blas if hasattr(X, "tocsr") else single_threaded_scipy_blas
+
+
+def _checked_sample_weight(sample_weight: ArrayLike | float, X: NDArray) -> NDArray[np.float64]:
+    """Validate ``sample_weight`` with scikit-learn, closing the gaps of its scalar path.
+
+    An array must be real, finite, non-negative, of shape (n_samples,) and not all zero;
+    a real scalar is broadcast to every sample, as in scikit-learn.
+    """
+    if isinstance(sample_weight, numbers.Number | np.generic) and not isinstance(
+        sample_weight, numbers.Real
+    ):
+        raise ValueError(f"sample_weight must be real, got {sample_weight!r}")
+    weights = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+    if not np.all(np.isfinite(weights)):
+        raise ValueError("sample_weight must be finite, got NaN or infinity")
+    return weights

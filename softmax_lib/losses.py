@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .core import _as_class_indices, _as_float_array, logsumexp, softmax
+from .core import _as_class_indices, _as_float_array, _log_of_sum_exp, softmax
 
 __all__ = ["cross_entropy", "cross_entropy_grad"]
 
@@ -115,7 +115,9 @@ def cross_entropy(logits: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | No
     n_samples, n_classes = z.shape
     labels, probs = _targets_as_probabilities_or_indices(y, n_samples, n_classes)
     weights = _normalised_weights(sample_weight, n_samples)
-    lse = logsumexp(z, axis=1)
+    # Raises for a row holding NaN or +inf, or entirely -inf: no distribution (and no
+    # loss) corresponds to it.
+    lse = _log_of_sum_exp(z, axis=1)
     if labels is not None:
         per_sample = lse - z[np.arange(n_samples), labels]
     else:

@@ -20,7 +20,10 @@ which is exactly scikit-learn's ``LogisticRegression(C=C)`` objective. Its gradi
 blocks of rows small enough to stay in the CPU cache; for each block it computes the
 logits (one matrix product), the softmax and the loss, turns the probabilities into
 :math:`G` in place, and adds :math:`G^\top X_{\text{block}}` to the gradient (a second
-product that reads the same, still cached, rows). The logits are laid out as
+product that reads the same, still cached, rows). For a ``scipy.sparse`` ``X`` (CSR or
+CSC) the two products are sparse-times-dense products that touch only the stored
+entries; ``X`` is never densified, and the blocks only bound the size of the
+(n_classes, block) buffers. The logits are laid out as
 (n_classes, block) so that every reduction over classes runs along contiguous memory;
 buffers are allocated once per fit; no one-hot matrix is ever built (subtracting
 :math:`\omega_i` at :math:`(y_i, i)` is enough). For float32 inputs the matrix
@@ -38,6 +41,8 @@ __all__ = ["MultinomialObjective", "loss_and_gradient"]
 # Rows per block: aim for about this many bytes of X, so a block read by the first
 # matrix product is still in the (shared, last-level) cache for the second.
 _BLOCK_BYTES = 1 << 22
+# Sparse X: blocks only bound the (n_classes, rows) float64 buffers, to about this size.
+_SPARSE_BLOCK_BYTES = 1 << 25
 
 
 class MultinomialObjective:
@@ -45,8 +50,9 @@ class MultinomialObjective:
 
     Parameters
     ----------
-    X : ndarray of shape (n_samples, n_features)
-        Inputs, float32 or float64 (C-contiguous is fastest).
+    X : ndarray or scipy.sparse matrix/array of shape (n_samples, n_features)
+        Inputs, float32 or float64 (dense: C-contiguous is fastest; sparse: CSR or CSC,
+        a CSC matrix split into several blocks is converted to CSR once).
     labels : ndarray of shape (n_samples,)
         Class indices in ``[0, n_classes)``.
     n_classes : int
@@ -56,7 +62,8 @@ class MultinomialObjective:
     alpha : float
         L2 strength :math:`\alpha \ge 0` on ``W`` (``b`` is not penalised).
     block_rows : int, optional
-        Rows per block; by default about 4 MiB of ``X``.
+        Rows per block; by default about 4 MiB of dense ``X``, or 32 MiB of the
+        (n_classes, rows) buffers for sparse ``X``.
 
     Examples
     --------
@@ -76,14 +83,19 @@ class MultinomialObjective:
         alpha: float,
         block_rows: int | None = None,
     ) -> None:
-        self.X = X
+        self._sparse = _is_sparse(X)
         self.n_classes = n_classes
         self.weights = np.asarray(weights, dtype=np.float64)
         self.alpha = float(alpha)
         n_samples, n_features = X.shape
-        if block_rows is None:
+        if block_rows is None and self._sparse:
+            block_rows = _SPARSE_BLOCK_BYTES // (8 * n_classes)
+        elif block_rows is None:
             block_rows = _BLOCK_BYTES // max(1, n_features * X.dtype.itemsize)
         block_rows = max(1, min(n_samples, block_rows))
+        if self._sparse and block_rows < n_samples and X.format != "csr":
+            X = X.tocsr()  # row blocks of CSC would be slow to slice
+        self.X = X
         # Per block: its row range and the flat positions of (y_i, i) in a (K, rows) array.
         self._blocks = [
             (start, stop, labels[start:stop] * (stop - start) + np.arange(stop - start))
@@ -91,8 +103,10 @@ class MultinomialObjective:
             for stop in [min(start + block_rows, n_samples)]
         ]
         self._logits = np.empty(n_classes * block_rows, dtype=X.dtype)
-        self._work = self._logits if X.dtype == np.float64 else np.empty(n_classes * block_rows)
-        self._product = np.empty((n_classes, n_features), dtype=X.dtype)
+        # float64 works in the logits buffer itself; float32 needs a float64 twin.
+        self._separate_work = X.dtype != np.float64
+        self._work = np.empty(n_classes * block_rows) if self._separate_work else self._logits
+        self._product = None if self._sparse else np.empty((n_classes, n_features), dtype=X.dtype)
 
     def __call__(
         self, W: NDArray[np.float64], b: NDArray[np.float64]
@@ -103,13 +117,17 @@ class MultinomialObjective:
         grad_W = np.zeros(W.shape)
         grad_b = np.zeros(K)
         loss = 0.0
+        single_block = len(self._blocks) == 1
         for start, stop, true_class in self._blocks:
             rows = stop - start
-            X_block = X[start:stop]
+            X_block = X if single_block else X[start:stop]
             logits = self._logits[: K * rows].reshape(K, rows)
-            np.matmul(W_x, X_block.T, out=logits)
+            if self._sparse:  # (K, rows) = (X_block W^T)^T: sparse times dense
+                np.copyto(logits, (X_block @ W_x.T).T)
+            else:
+                np.matmul(W_x, X_block.T, out=logits)
             z = self._work[: K * rows].reshape(K, rows)
-            if z is not logits:
+            if self._separate_work:  # (z and logits are two views of one buffer otherwise)
                 np.copyto(z, logits)
             z += b[:, None]
             true_logit = z.ravel()[true_class]
@@ -123,9 +141,12 @@ class MultinomialObjective:
             z *= w / totals
             z.ravel()[true_class] -= w
             grad_b += z.sum(axis=1)
-            if z is not logits:
+            if self._separate_work:
                 np.copyto(logits, z)
-            grad_W += np.matmul(logits, X_block, out=self._product)
+            if self._sparse:  # G X_block = (X_block^T G^T)^T, again sparse times dense
+                grad_W += (X_block.T @ logits.T).T
+            else:
+                grad_W += np.matmul(logits, X_block, out=self._product)
         loss += 0.5 * self.alpha * float(np.vdot(W, W))
         grad_W += self.alpha * W
         return loss, grad_W, grad_b
@@ -150,8 +171,8 @@ def loss_and_gradient(
         Weights.
     b : ndarray of shape (n_classes,)
         Intercepts.
-    X : ndarray of shape (n_samples, n_features)
-        Inputs (float32 or float64).
+    X : ndarray or scipy.sparse matrix/array of shape (n_samples, n_features)
+        Inputs (float32 or float64; sparse: CSR or CSC).
     labels : ndarray of shape (n_samples,)
         Class indices in ``[0, n_classes)``.
     weights : ndarray of shape (n_samples,)
@@ -167,3 +188,12 @@ def loss_and_gradient(
     grad_b : ndarray of shape (n_classes,)
     """
     return MultinomialObjective(X, labels, W.shape[0], weights, alpha)(W, b)
+
+
+def _is_sparse(X) -> bool:
+    """Whether ``X`` is a scipy.sparse matrix or array, without importing SciPy for NumPy input."""
+    if isinstance(X, np.ndarray):
+        return False
+    import scipy.sparse
+
+    return scipy.sparse.issparse(X)

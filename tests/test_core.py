@@ -17,6 +17,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+import softmax_lib.core
 from softmax_lib import hardmax, log_softmax, logsumexp, one_hot, sigmoid, softmax
 
 STABLE_FUNCS = [softmax, log_softmax, logsumexp]
@@ -131,8 +132,11 @@ def test_worked_large_logit_values():
     np.testing.assert_array_equal(log_softmax([1e4, -1e4]), [0.0, -2e4])
 
 
-@pytest.mark.parametrize("func", STABLE_FUNCS)
-@pytest.mark.parametrize("bad", [np.nan, np.inf])
+@pytest.mark.parametrize(
+    ("func", "bad"),
+    [(softmax, np.nan), (softmax, np.inf), (log_softmax, np.nan), (log_softmax, np.inf),
+     (logsumexp, np.nan)],  # logsumexp of +inf is +inf, as in SciPy: see below
+)
 def test_nan_and_plus_inf_logits_raise(func, bad):
     with pytest.raises(ValueError):
         func(np.array([[0.0, 1.0, bad], [0.0, 1.0, 2.0]]))
@@ -144,7 +148,7 @@ def test_hardmax_rejects_nan_and_plus_inf(bad):
         hardmax([0.0, bad])
 
 
-@pytest.mark.parametrize("func", [*STABLE_FUNCS, hardmax])
+@pytest.mark.parametrize("func", [softmax, log_softmax, hardmax])
 def test_all_minus_inf_slice_raises(func):
     with pytest.raises(ValueError):
         func(np.array([[0.0, 1.0], [-np.inf, -np.inf]]))
@@ -324,8 +328,12 @@ def test_inputs_are_not_modified(func, dtype):
     np.testing.assert_array_equal(z, original)
 
 
-@pytest.mark.parametrize("func", [*STABLE_FUNCS, hardmax])
-@pytest.mark.parametrize("bad", [np.nan, np.inf, "all -inf"])
+# logsumexp has a value for +inf and all -inf rows: test_logsumexp_infinite_inputs_match_scipy
+@pytest.mark.parametrize(
+    ("func", "bad"),
+    [*itertools.product([softmax, log_softmax, hardmax], [np.nan, np.inf, "all -inf"]),
+     (logsumexp, np.nan)],
+)
 def test_bad_row_deep_inside_a_large_array_raises(func, bad):
     z = np.zeros((10000, 3))
     if bad == "all -inf":
@@ -615,3 +623,60 @@ def test_tiny_temperature_gives_hardmax_with_ties_shared(dtype, temperature):
         p = softmax(z, temperature=temperature)
     assert p.dtype == dtype
     np.testing.assert_array_equal(p, np.array([0.0, 0.5, 0.5, 0.0], dtype=dtype))
+
+
+# --------------------------------------------------------------------------- logsumexp, issue 15
+@pytest.mark.parametrize("x", [-1.0, -40.0, -100.0, -700.0, -745.0])
+def test_logsumexp_keeps_relative_precision_near_zero(x):
+    # logsumexp([0, x]) = log1p(exp(x)): about 4.25e-18 for x = -40, where log(1 + tiny)
+    # rounds to 0. Reference: the closed form, and SciPy (which uses log1p too).
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        value = float(logsumexp([0.0, x]))
+    assert value == pytest.approx(math.log1p(math.exp(x)), rel=1e-15, abs=0)
+    assert value == pytest.approx(float(scipy.special.logsumexp([0.0, x])), rel=1e-15, abs=0)
+
+
+def test_logsumexp_near_zero_in_float32_and_along_axis_0():
+    z = np.array([[0.0, -3.0], [-20.0, 0.0], [-30.0, -80.0]], dtype=np.float32)
+    out = logsumexp(z, axis=0)
+    assert out.dtype == np.float32
+    expected = scipy.special.logsumexp(z.astype(np.float64), axis=0)
+    np.testing.assert_allclose(out, expected, rtol=1e-6)
+    assert out[0] > 0  # log1p(exp(-20) + exp(-30)) ~ 2.1e-9, 0 with log
+
+
+@pytest.mark.parametrize("many_rows", [False, True])
+def test_logsumexp_infinite_inputs_match_scipy(many_rows):
+    # +inf anywhere gives +inf; a row entirely -inf (fully masked) gives -inf.
+    z = np.array([[0.0, np.inf], [-np.inf, -np.inf], [np.inf, -np.inf], [np.inf, np.inf],
+                  [1.0, -np.inf], [0.0, -40.0]])
+    rows = slice(None)
+    if many_rows:  # the same rows inside a large array, across blocks
+        z = np.concatenate([np.zeros((20000, 2)), z, np.ones((50000, 2))])
+        rows = slice(20000, 20006)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = logsumexp(z, axis=1)
+    np.testing.assert_array_equal(out[rows][:5], [np.inf, -np.inf, np.inf, np.inf, 1.0])
+    assert out[rows][5] == pytest.approx(math.log1p(math.exp(-40.0)), rel=1e-15, abs=0)
+    np.testing.assert_allclose(out, scipy.special.logsumexp(z, axis=1), rtol=1e-15, atol=0)
+
+
+# The dtype rules the module docstring states (issue 15: it used to say that every
+# other real input becomes float64).
+@pytest.mark.parametrize("func", [softmax, log_softmax, logsumexp, sigmoid, hardmax])
+@pytest.mark.parametrize(
+    ("dtype", "expected"),
+    [(np.float16, np.float32), (np.longdouble, np.longdouble), (np.bool_, np.float64),
+     (np.uint8, np.float64)],
+)
+def test_documented_dtype_rules(func, dtype, expected):
+    assert func(np.array([1, 0], dtype=dtype)).dtype == expected
+    assert "float16 becomes float32" in " ".join(softmax_lib.core.__doc__.split())
+
+
+@pytest.mark.parametrize("func", [softmax, log_softmax, logsumexp, sigmoid, hardmax])
+def test_complex_input_raises_type_error(func):
+    with pytest.raises(TypeError):
+        func(np.array([1.0 + 1j, 0.0]))

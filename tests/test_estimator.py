@@ -595,3 +595,309 @@ def test_refit_gives_same_result():
     first = m.fit(X, y).coef_.copy()
     m.fit(X[::3], y[::3])
     np.testing.assert_array_equal(m.fit(X, y).coef_, first)
+
+
+# --------------------------------------------------------------------------- issue 15: lbfgs stops
+def test_lbfgs_abnormal_stop_warns_instead_of_returning_a_silent_zero_model():
+    # One column of magnitude 1e100: scipy's L-BFGS-B cannot find a step from the zero
+    # start and stops with status 2 (ABNORMAL), as scikit-learn reports with a warning.
+    X, y = _data("iris", standardise=False)
+    X = X.copy()
+    X[:, 0] *= 1e100
+    with pytest.warns(ConvergenceWarning, match="ABNORMAL"):
+        m = SoftmaxRegression().fit(X, y)
+    with pytest.warns(ConvergenceWarning, match="ABNORMAL"):
+        LogisticRegression().fit(X, y)  # the reference behaviour
+    assert m.n_iter_ == 0
+
+
+# --------------------------------------------------------------------------- issue 15: parameters
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"fit_intercept": "False"},  # a non-empty string is truthy: it used to fit an intercept
+        {"fit_intercept": 0},
+        {"tol": np.inf},  # used to return the all-zero model after 0 iterations
+        {"tol": np.nan},
+        {"C": "1.0"},
+        {"max_iter": 2.5},
+        {"solver": None},
+        {"learning_rate": np.inf},
+        {"learning_rate": np.nan},
+        {"batch_size": 1.5},
+        {"random_state": "zero"},
+        {"verbose": -1},
+    ],
+)
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+def test_invalid_parameters_raise_sklearn_invalid_parameter_error(params, method):
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    X, y = _data("iris")
+    args = {"classes": [0, 1, 2]} if method == "partial_fit" else {}
+    with pytest.raises(InvalidParameterError) as error:
+        getattr(SoftmaxRegression(**params), method)(X, y, **args)
+    # scikit-learn's error is both: callers catching either keep working
+    assert isinstance(error.value, ValueError) and isinstance(error.value, TypeError)
+    assert next(iter(params)) in str(error.value)
+
+
+def test_complex_sample_weight_raises_instead_of_dropping_the_imaginary_part():
+    X, y = _data("iris")
+    w = np.ones(len(y)) + 1j
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # not numpy's ComplexWarning: a clear error
+        with pytest.raises(ValueError, match=r"[Cc]omplex"):
+            SoftmaxRegression().fit(X, y, sample_weight=w)
+
+
+# --------------------------------------------------------------------------- issue 15: classes
+@pytest.mark.parametrize("labels", ["int", "str"])
+def test_partial_fit_mixed_label_types_in_classes_raise_like_sgd_classifier(labels):
+    from sklearn.linear_model import SGDClassifier
+
+    X, y = _data("iris")
+    y = y if labels == "int" else y.astype(str)  # ["0", "1", "2"]: used to be accepted
+    classes = [0, 1, 2, "a"]
+    with pytest.raises(ValueError, match="Mix of label input types") as ours:
+        SoftmaxRegression().partial_fit(X, y, classes=classes)
+    with pytest.raises(ValueError) as reference:
+        SGDClassifier().partial_fit(X, y, classes=classes)
+    assert str(ours.value) == str(reference.value)
+
+
+def test_partial_fit_string_labels_with_integer_classes_raise_clearly():
+    X, y = _data("iris")
+    with pytest.raises(ValueError, match=r"Mix of label input types|not in classes"):
+        SoftmaxRegression().partial_fit(X, y.astype(str), classes=[0, 1, 2])
+
+
+def test_partial_fit_later_classes_must_match_like_sgd_classifier():
+    X, y = _data("iris")
+    m = SoftmaxRegression().partial_fit(X, y, classes=[0, 1, 2])
+    m.partial_fit(X, y, classes=[2, 1, 0])  # the same set: accepted
+    with pytest.raises(ValueError, match="not the same as on last call"):
+        m.partial_fit(X, y, classes=[0, 1, 2, 3])
+
+
+# --------------------------------------------------------------------------- issue 15: class_weight
+def _centred(intercept):
+    return intercept - intercept.mean()
+
+
+CLASS_WEIGHTS = ["balanced", {0: 1.0, 1: 3.0, 2: 0.5}, {1: 2.0}]  # missing classes weigh 1
+
+
+@pytest.mark.parametrize("class_weight", CLASS_WEIGHTS, ids=["balanced", "dict", "partial dict"])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("name", ["iris", "imbalanced"])
+def test_class_weight_agrees_with_logistic_regression(class_weight, weighted, name):
+    if name == "imbalanced":  # balanced weights differ from 1 only when the counts differ
+        X, y = _data("wine")
+        keep = np.r_[np.flatnonzero(y == 0), np.flatnonzero(y == 1)[:20], np.flatnonzero(y == 2)]
+        X, y = X[keep], y[keep]
+    else:
+        X, y = _data(name)
+    w = np.random.default_rng(2).uniform(0.2, 3.0, size=len(y)) if weighted else None
+    ours = SoftmaxRegression(C=0.7, tol=1e-10, class_weight=class_weight).fit(X, y, w)
+    ref = LogisticRegression(C=0.7, tol=1e-10, max_iter=10000, class_weight=class_weight)
+    ref.fit(X, y, sample_weight=w)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=0, atol=1e-7)
+    np.testing.assert_allclose(ours.intercept_, _centred(ref.intercept_), rtol=0, atol=1e-7)
+    np.testing.assert_allclose(ours.predict_proba(X), ref.predict_proba(X), rtol=0, atol=1e-8)
+
+
+def test_class_weight_equals_per_sample_weights_and_string_labels():
+    X, y = _data("wine")
+    names = np.array(["a", "b", "c"])[y]
+    by_class = SoftmaxRegression(tol=1e-10, class_weight={"a": 2.0, "c": 0.25}).fit(X, names)
+    by_sample = SoftmaxRegression(tol=1e-10).fit(X, names, np.array([2.0, 1.0, 0.25])[y])
+    np.testing.assert_allclose(by_class.coef_, by_sample.coef_, rtol=0, atol=1e-12)
+
+
+def test_class_weight_in_partial_fit_as_sgd_classifier():
+    X, y = _data("iris")
+    with pytest.raises(ValueError, match="balanced"):
+        SoftmaxRegression(class_weight="balanced").partial_fit(X, y, classes=[0, 1, 2])
+    cw = {0: 0.5, 2: 4.0}
+    a = SoftmaxRegression(class_weight=cw, random_state=0).partial_fit(X, y, classes=[0, 1, 2])
+    b = SoftmaxRegression(random_state=0).partial_fit(X, y, classes=[0, 1, 2],
+                                                      sample_weight=np.array([0.5, 1, 4])[y])
+    np.testing.assert_allclose(a.coef_, b.coef_, rtol=0, atol=1e-14)
+
+
+def test_class_weights_all_zero_raise():
+    X, y = _data("iris")
+    with pytest.raises(ValueError, match="zero"):
+        SoftmaxRegression(class_weight={0: 0.0, 1: 0.0, 2: 0.0}).fit(X, y)
+
+
+# --------------------------------------------------------------------------- scalar sample_weight
+@pytest.mark.parametrize("scalar", [2.5, 1, np.float32(0.5)])
+def test_scalar_sample_weight_is_broadcast_like_scikit_learn(scalar):
+    # As in scikit-learn, a scalar is one weight per sample; it scales the data term
+    # against the penalty (the same as C * scalar).
+    X, y = _data("wine")
+    ours = SoftmaxRegression(C=0.3, tol=1e-10).fit(X, y, sample_weight=scalar)
+    full = SoftmaxRegression(C=0.3, tol=1e-10).fit(X, y, sample_weight=np.full(len(y), scalar))
+    ref = LogisticRegression(C=0.3, tol=1e-10, max_iter=10000).fit(X, y, sample_weight=scalar)
+    np.testing.assert_array_equal(ours.coef_, full.coef_)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=0, atol=1e-7)
+    m = SoftmaxRegression(random_state=0).partial_fit(X, y, classes=[0, 1, 2], sample_weight=2.0)
+    assert m.n_iter_ == 1
+
+
+@pytest.mark.parametrize("scalar", [0.0, -1.0, np.nan, np.inf, 1j])
+def test_bad_scalar_sample_weight_raises(scalar):
+    X, y = _data("iris")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError):
+            SoftmaxRegression().fit(X, y, sample_weight=scalar)
+
+
+# --------------------------------------------------------------------------- warm_start
+def test_warm_start_gd_continues_exactly():
+    X, y = _data("iris")
+    kwargs = {"solver": "gd", "learning_rate": 0.5, "tol": 0.0}
+    with pytest.warns(ConvergenceWarning):
+        once = SoftmaxRegression(max_iter=10, **kwargs).fit(X, y)
+    warm = SoftmaxRegression(max_iter=5, warm_start=True, **kwargs)
+    with pytest.warns(ConvergenceWarning):
+        warm.fit(X, y)
+    first_curve = warm.loss_curve_.copy()
+    with pytest.warns(ConvergenceWarning):
+        warm.fit(X, y)
+    np.testing.assert_allclose(warm.coef_, once.coef_, rtol=0, atol=1e-13)
+    np.testing.assert_allclose(warm.loss_curve_, once.loss_curve_[5:], rtol=1e-13)
+    assert warm.loss_curve_[0] == pytest.approx(first_curve[-1], rel=1e-13)
+
+
+def test_warm_start_lbfgs_reaches_the_new_optimum_in_fewer_iterations():
+    X, y = _data("wine")
+    cold = SoftmaxRegression(C=10.0, tol=1e-10).fit(X, y)
+    warm = SoftmaxRegression(C=9.0, tol=1e-10, warm_start=True).fit(X, y)
+    warm.set_params(C=10.0).fit(X, y)
+    ref = LogisticRegression(C=10.0, tol=1e-10, max_iter=10000).fit(X, y)
+    # A different path stops at a different point within the tolerance: compare the
+    # objective tightly, the coefficients loosely (measured: 1.3e-6 apart).
+    f_warm = _objective(warm.coef_, warm.intercept_, X, y, 10.0)
+    f_ref = _objective(ref.coef_, ref.intercept_, X, y, 10.0)
+    assert f_warm == pytest.approx(f_ref, rel=1e-12)
+    np.testing.assert_allclose(warm.coef_, ref.coef_, rtol=0, atol=1e-5)
+    np.testing.assert_allclose(warm.coef_, cold.coef_, rtol=0, atol=1e-5)
+    assert warm.loss_curve_[0] < cold.loss_curve_[0] / 10
+    assert warm.n_iter_ < cold.n_iter_
+
+
+def test_warm_start_false_restarts_from_zeros_and_mismatch_raises():
+    X, y = _data("iris")
+    m = SoftmaxRegression(C=1.0, solver="gd", max_iter=1, tol=0)
+    with pytest.warns(ConvergenceWarning):
+        first = m.fit(X, y).coef_.copy()
+    with pytest.warns(ConvergenceWarning):
+        np.testing.assert_array_equal(m.fit(X, y).coef_, first)
+    m = SoftmaxRegression(warm_start=True).fit(X, y)
+    with pytest.raises(ValueError, match="warm_start"):
+        m.fit(X[:, :3], y)
+    with pytest.raises(ValueError, match="warm_start"):
+        m.fit(X[y < 2], y[y < 2])
+
+
+def test_warm_start_without_intercept_keeps_intercept_zero():
+    X, y = _data("iris")
+    m = SoftmaxRegression(warm_start=True, tol=1e-10).fit(X, y)
+    m.set_params(fit_intercept=False).fit(X, y)
+    ref = SoftmaxRegression(fit_intercept=False, tol=1e-10).fit(X, y)
+    np.testing.assert_array_equal(m.intercept_, 0.0)
+    np.testing.assert_allclose(m.coef_, ref.coef_, rtol=0, atol=1e-7)
+
+
+# --------------------------------------------------------------------------- float32
+def test_float32_stays_float32_like_logistic_regression():
+    X, y = _data("digits")
+    X32 = X.astype(np.float32)
+    ours = SoftmaxRegression(tol=1e-8).fit(X32, y)
+    ref = LogisticRegression(tol=1e-8, max_iter=10000).fit(X32, y)
+    for attribute in ("coef_", "intercept_"):
+        assert getattr(ours, attribute).dtype == getattr(ref, attribute).dtype == np.float32
+    for method in ("predict_proba", "predict_log_proba", "decision_function"):
+        ours_out, ref_out = getattr(ours, method)(X32), getattr(ref, method)(X32)
+        assert ours_out.dtype == ref_out.dtype == np.float32, method
+    assert ours.predict(X32).dtype == y.dtype
+
+
+@pytest.mark.parametrize("name", ["blobs4", "digits"])
+def test_float32_fit_reaches_the_float64_objective(name):
+    # The benchmark's float32 target: the float64 objective of the returned (float32)
+    # coefficients within 1e-7 (relative) of the float64 optimum (measured 3e-10 on
+    # blobs4). On digits, rounding X to float32 itself moves the optimum by more
+    # (5e-7); there we ask to do at least as well as LogisticRegression on float32
+    # (measured: 5.0e-7 against 8.8e-7).
+    X, y = _data(name)
+    X32 = X.astype(np.float32)
+    f64 = SoftmaxRegression(tol=1e-10).fit(X, y)
+    f32 = SoftmaxRegression(tol=1e-10).fit(X32, y)
+    ref = LogisticRegression(tol=1e-10, max_iter=10000).fit(X32, y)
+    f_star = _objective(f64.coef_, f64.intercept_, X, y, 1.0)
+    f_32 = _objective(f32.coef_.astype(np.float64), f32.intercept_.astype(np.float64), X, y, 1.0)
+    f_ref = _objective(ref.coef_.astype(np.float64), ref.intercept_.astype(np.float64), X, y, 1.0)
+    assert f_star <= f_32 <= f_star * (1 + (1e-7 if name == "blobs4" else 1e-6))
+    assert f_32 <= f_ref
+    assert f32.loss_curve_.dtype == np.float64
+
+
+def test_float32_partial_fit_and_two_classes():
+    X, y = _data("binary")
+    m = SoftmaxRegression(random_state=0).partial_fit(X.astype(np.float32), y, classes=[0, 1])
+    assert m.coef_.dtype == np.float32 and m.coef_.shape == (2, X.shape[1])
+    assert m.decision_function(X.astype(np.float32)).dtype == np.float32
+
+
+# --------------------------------------------------------------------------- lbfgs stalls
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("scale", [1e10, 1e30, 1e55])
+def test_lbfgs_stalled_by_one_huge_feature_warns(scale, sparse):
+    # One column scaled by 1e10 or more: L-BFGS-B reports convergence (status 0, "relative
+    # reduction of f") after ~5 iterations at an untrained model (accuracy 1/3);
+    # scikit-learn returns it silently. The gradient, measured in units of each
+    # feature's scale, is still far from 0 there: warn.
+    X, y = _data("iris", standardise=False)
+    X = X.copy()
+    X[:, 0] *= scale
+    if sparse:
+        import scipy.sparse
+
+        X = scipy.sparse.csr_matrix(X)
+    with pytest.warns(ConvergenceWarning, match="scale"):
+        m = SoftmaxRegression().fit(X, y)
+    assert m.score(X, y) < 0.5  # what the warning is about
+
+
+def _lbfgs_stops(monkeypatch):
+    import scipy.optimize
+
+    messages, original = [], scipy.optimize.minimize
+
+    def spy(*args, **kwargs):
+        result = original(*args, **kwargs)
+        messages.append(str(result.message))
+        return result
+
+    monkeypatch.setattr(scipy.optimize, "minimize", spy)
+    return messages
+
+
+@pytest.mark.parametrize(("name", "standardise", "C"), [("digits", True, 1.0),
+                                                       ("wine", False, 1.0),
+                                                       ("iris", False, 1e4)])
+def test_lbfgs_stops_on_relative_reduction_at_a_minimum_do_not_warn(monkeypatch, name,
+                                                                     standardise, C):
+    # The same stopping rule at real minima, also with unscaled features (wine: up to
+    # 1680) and weak regularisation: no warning.
+    messages = _lbfgs_stops(monkeypatch)
+    X, y = _data(name, standardise=standardise)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        SoftmaxRegression(C=C, tol=1e-10, max_iter=20000).fit(X, y)
+    assert "RELATIVE REDUCTION" in messages[0]

@@ -284,3 +284,15 @@ def test_grad_for_extreme_logits_is_finite_and_exact():
     np.testing.assert_array_equal(g, [[1.0, -1.0]])
     g = cross_entropy_grad([[1e4, -1e4]], [0])
     np.testing.assert_array_equal(g, [[0.0, 0.0]])
+
+
+def test_cross_entropy_keeps_its_log_of_sum_form_digit_for_digit():
+    # logsumexp now uses log1p (issue 15); cross_entropy keeps
+    # log(sum(exp(z - max))) + max - z_y, so the losses the book prints keep every digit.
+    rng = np.random.default_rng(5)
+    z = rng.normal(size=(2000, 3)) * 4
+    y = rng.integers(0, 3, size=2000)
+    m = z.max(axis=1)
+    per_sample = np.log(np.exp(z - m[:, None]).sum(axis=1)) + m - z[np.arange(2000), y]
+    for i in range(0, 2000, 97):  # one sample at a time: exactly the formula above
+        assert cross_entropy(z[i : i + 1], y[i : i + 1]) == per_sample[i]

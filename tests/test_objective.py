@@ -173,3 +173,25 @@ def test_objective_on_many_rows_matches_plain_numpy():
     assert loss == pytest.approx(log_loss(y, P, labels=range(k)), rel=1e-12)
     np.testing.assert_allclose(gW, G.T @ X, rtol=1e-10, atol=1e-15)
     np.testing.assert_allclose(gb, G.sum(axis=0), rtol=1e-10, atol=1e-15)
+
+
+# --------------------------------------------------------------------------- issue 15: copies
+@pytest.mark.parametrize(("dtype", "copies_per_block"), [(np.float64, 0), (np.float32, 2)])
+def test_no_self_copies_for_float64(monkeypatch, dtype, copies_per_block):
+    # float64 works in the logits buffer itself; only float32 needs its float64 twin,
+    # copied in and out once per block. (Two views of one buffer used to be copied onto
+    # each other twice per block.)
+    X, y, W, b = _problem(12, n=40, d=3, k=3)
+    objective = MultinomialObjective(X.astype(dtype), y, 3, np.full(40, 1 / 40), 0.1,
+                                     block_rows=16)
+    calls = []
+    original = np.copyto
+    monkeypatch.setattr(np, "copyto", lambda dst, src, **kw: (calls.append(1),
+                                                                original(dst, src, **kw)))
+    loss, grad_W, _ = objective(W, b)
+    assert len(calls) == copies_per_block * 3  # 40 rows in blocks of 16: 3 blocks
+    ref_loss, ref_grad_W, _ = _torch_reference(W, b, X.astype(dtype).astype(np.float64), y,
+                                               np.full(40, 1 / 40), 0.1)
+    rtol = 1e-12 if dtype == np.float64 else 1e-5
+    assert loss == pytest.approx(ref_loss, rel=rtol)
+    np.testing.assert_allclose(grad_W, ref_grad_W, rtol=rtol, atol=1e-6 if rtol == 1e-5 else 0)

@@ -38,3 +38,41 @@ def test_restores_after_an_exception():
         with pytest.raises(RuntimeError), single_threaded_scipy_blas():
             raise RuntimeError("boom")
         assert _blas_threads() == before
+
+
+# --------------------------------------------------------------------------- issue 15: sparse fits
+def _threads_seen_by_the_objective(monkeypatch, X, y):
+    """BLAS thread counts inside the objective during a fit, with 2-thread pools outside."""
+    from softmax_lib import SoftmaxRegression
+    from softmax_lib.objective import MultinomialObjective
+
+    seen, original = [], MultinomialObjective.__call__
+
+    def spy(self, W, b):
+        seen.append(_blas_threads())
+        return original(self, W, b)
+
+    monkeypatch.setattr(MultinomialObjective, "__call__", spy)
+    with threadpool_limits(limits=2, user_api="blas"):
+        before = _blas_threads()
+        SoftmaxRegression(max_iter=3).fit(X, y)
+        assert _blas_threads() == before  # restored
+    return before, seen
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_sparse_fit_runs_every_blas_single_threaded(monkeypatch):
+    # With sparse X the products run in scipy.sparse's loops; BLAS only serves small
+    # vector operations, where waking a thread pool costs more than it saves.
+    import numpy as np
+    import scipy.sparse
+
+    rng = np.random.default_rng(0)
+    X = scipy.sparse.random(200, 50, density=0.1, format="csr", random_state=0)
+    y = rng.integers(0, 3, size=200)
+    before, seen = _threads_seen_by_the_objective(monkeypatch, X, y)
+    assert any(n == 2 for n in before.values())
+    assert seen and all(n == 1 for threads in seen for n in threads.values())
+    # Dense X keeps NumPy's pool for its matrix products.
+    _, seen_dense = _threads_seen_by_the_objective(monkeypatch, X.toarray(), y)
+    assert any(n == 2 for threads in seen_dense for n in threads.values())
