@@ -131,3 +131,17 @@ def test_intro_states_the_measured_core_reading_times():
         stats = measure(ROOT / "book" / f"{stem}.ipynb")
         words = stats.core_words or stats.optional_words  # an optional page: its own time
         assert row.rstrip(" |").endswith(minutes_text(words)), row
+
+
+@pytest.mark.parametrize("notebook", sorted((ROOT / "book").glob("*.ipynb")), ids=lambda p: p.stem)
+def test_glued_numbers_are_plain_python_numbers(notebook):
+    # A glued np.float64 is stored as the text "np.float64(1.46)", which {glue:text}`x:.2f`
+    # cannot format: the build then fails. Glue float(x) or int(x) instead.
+    bad = []
+    for cell in json.loads(notebook.read_text())["cells"]:
+        for output in cell.get("outputs", []):
+            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
+            text = json.dumps(output.get("data", {}))
+            if name and ("np.float" in text or "np.int" in text or "np.bool" in text):
+                bad.append(name)
+    assert bad == []
