@@ -168,6 +168,8 @@ def main() -> None:
     (RESULTS / f"{name}.json").write_text(json.dumps(results, indent=1, default=float))
     (RESULTS / f"{name}.md").write_text(markdown(results))
     plot_scaling(results, RESULTS / f"{name}_scaling.png")
+    if not args.quick:  # keep the sparse results the appendix reads in step with latest
+        sparse.write_results(results["sparse"])
     print(markdown(results))
     print(f"suite took {results['seconds']:.0f} s")
 

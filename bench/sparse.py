@@ -62,15 +62,19 @@ def markdown(result: dict) -> list[str]:
     return lines
 
 
-def main() -> None:
+def write_results(result: dict) -> str:
+    """Write ``sparse.{json,md}`` (the appendix reads the JSON) and return the Markdown."""
     from .run import RESULTS
 
-    result = sparse_rows()
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "sparse.json").write_text(json.dumps(result, indent=1, default=float))
     text = "\n".join(["# Sparse benchmark", *markdown(result)]) + "\n"
     (RESULTS / "sparse.md").write_text(text)
-    print(text)
+    return text
+
+
+def main() -> None:
+    print(write_results(sparse_rows()))
 
 
 if __name__ == "__main__":

@@ -15,9 +15,11 @@ import pytest
 from chapter_rules import measure
 
 ROOT = Path(__file__).resolve().parents[1]
-# The numbered chapters and their "Going deeper" pages; the performance appendix is a
-# measurement report, not a chapter, and is not held to the chapter rules.
+# The numbered chapters and their "Going deeper" pages. The performance appendix follows
+# the same rules for checks, plumbing and figures, but is a report, not a chapter with a
+# reading-time budget.
 CHAPTERS = sorted((ROOT / "book").glob("[0-9][0-9]*.ipynb"))
+PAGES = [*CHAPTERS, ROOT / "book" / "appendix_performance.ipynb"]
 MAX_VISIBLE_CHECKS = 3
 MAX_CORE_WORDS = 3000  # about 30 minutes of technical prose at 100 words a minute
 
@@ -26,27 +28,28 @@ def test_there_are_six_core_chapters():
     assert len([p for p in CHAPTERS if p.stem[2] == "_"]) == 6
 
 
-@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("chapter", PAGES, ids=lambda p: p.stem)
 def test_at_most_three_visible_checks(chapter):
     checks = measure(chapter).visible_checks
     assert len(checks) <= MAX_VISIBLE_CHECKS, "\n".join(checks)
 
 
-@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("chapter", PAGES, ids=lambda p: p.stem)
 def test_no_plumbing_in_visible_cells(chapter):
     assert measure(chapter).visible_plumbing == []
 
 
-@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("chapter", PAGES, ids=lambda p: p.stem)
 def test_every_figure_is_captioned_labelled_and_referenced(chapter):
     stats = measure(chapter)
     assert stats.figures_without_caption == [], "cells whose figure has no caption or name"
     assert stats.unreferenced_figures == [], "figures the prose never refers to with {numref}"
-    prefix = "fig-" + chapter.stem.split("_")[0] + "-"
+    number = chapter.stem.split("_")[0]
+    prefix = "fig-" + ("perf" if number == "appendix" else number) + "-"
     assert all(name.startswith(prefix) for name in stats.figure_names), stats.figure_names
 
 
-@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("chapter", PAGES, ids=lambda p: p.stem)
 def test_every_figure_has_descriptive_alt_text(chapter):
     for cell in json.loads(chapter.read_text())["cells"]:
         figure = cell.get("metadata", {}).get("mystnb", {}).get("figure")
@@ -55,7 +58,7 @@ def test_every_figure_has_descriptive_alt_text(chapter):
             assert len(alt.split()) >= 8, f"{figure.get('name')}: alt text too short: {alt!r}"
 
 
-@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("chapter", PAGES, ids=lambda p: p.stem)
 def test_prose_states_numbers_instead_of_pointing_at_outputs(chapter):
     assert measure(chapter).stale_pointers == []
 
