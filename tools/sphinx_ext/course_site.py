@@ -22,6 +22,10 @@ build fails ("unknown node type: solution_end_node") and, worse, the solution's 
 between the two markers would be published. ``solution-start`` is replaced by a subclass
 that leaves a marker behind, and a transform removes everything from the marker through
 the matching ``solution-end``.
+
+pydata-sphinx-theme's sidebar opens and closes a chapter's sub-pages with a ``<summary>``
+that holds only a decorative chevron: an unnamed control (axe-core: summary-name). The
+sidebar's toctree function is wrapped so that each such toggle gets an ``aria-label``.
 """
 
 from __future__ import annotations
@@ -88,6 +92,33 @@ def number_repeated_ids(app: Sphinx, pagename: str, templatename: str, context: 
     context["body"] = body
 
 
+TOGGLE_NAME = "Show or hide the sections of this chapter"
+
+
+def name_sidebar_toggles(app: Sphinx, pagename: str, templatename: str, context: dict,
+                         doctree) -> None:
+    """Give the sidebar's expand/collapse toggles an accessible name.
+
+    pydata-sphinx-theme 0.17 wraps a chapter's sub-pages in ``<details>`` whose
+    ``<summary>`` holds only a decorative chevron, so a screen reader announces an
+    unnamed control (axe-core's ``summary-name`` rule). The theme builds that HTML in
+    ``generate_toctree_html``, called from the sidebar template; wrap it.
+    """
+    generate = context.get("generate_toctree_html")
+    if generate is None or getattr(generate, "names_toggles", False):
+        return
+
+    def generate_with_named_toggles(*args: Any, **kwargs: Any) -> Any:
+        tree = generate(*args, **kwargs)  # a BeautifulSoup tree, or "" when empty
+        for summary in getattr(tree, "select", lambda _: [])("summary"):
+            if not summary.get_text(strip=True) and not summary.get("aria-label"):
+                summary["aria-label"] = TOGGLE_NAME
+        return tree
+
+    generate_with_named_toggles.names_toggles = True
+    context["generate_toctree_html"] = generate_with_named_toggles
+
+
 class hidden_solution_start(nodes.Element):
     """Where a gated solution began, in a build that hides solutions."""
 
@@ -125,4 +156,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("html-page-context", clean_scripts)
     app.connect("html-page-context", fix_bibliography_roles)
     app.connect("html-page-context", number_repeated_ids)
+    # After pydata-sphinx-theme's own handler (priority 500) has put the function there.
+    app.connect("html-page-context", name_sidebar_toggles, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
