@@ -22,10 +22,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 LABS_PYTHON = ROOT / ".venv-labs" / "bin" / "python"
-LABS = ["lab1_softmax"]
+LABS = ["lab1_softmax", "lab2_gradient", "lab3_training", "lab4_sklearn"]
 # Each lab's maximum (autograded points), from the points printed in the lab's questions.
-MAX_POINTS = {"lab1_softmax": 16, "lab2_gradient": 14, "lab3_training": 16,
-              "lab4_sklearn": 14}
+MAX_POINTS = {"lab1_softmax": 16, "lab2_gradient": 12, "lab3_training": 16,
+              "lab4_sklearn": 12}
 # Short limits so that the crafted notebooks that loop cost seconds, not minutes.
 FAST = {"LABS_NOTEBOOK_SECONDS": "20", "LABS_CELL_SECONDS": "3", "LABS_CALL_SECONDS": "2"}
 
@@ -88,10 +88,10 @@ def test_reference_full_marks_release_none(lab, built, tmp_path):
 
 
 @pytest.mark.parametrize("lab", LABS)
-def test_release_has_no_solution_and_no_hidden_check(lab, built, tmp_path):
+def test_release_has_no_solution_and_no_hidden_check(lab, built):
     release = (built / "student" / f"{lab}.ipynb").read_text()
     source = nbformat.read(ROOT / "assignments" / lab / f"{lab}.ipynb", as_version=4)
-    solution_lines = set()
+    solution_lines, public_lines = set(), set()
     for cell in source.cells:
         inside = False
         for line in cell.source.splitlines():
@@ -99,18 +99,31 @@ def test_release_has_no_solution_and_no_hidden_check(lab, built, tmp_path):
                 inside = True
             elif "### END SOLUTION" in line:
                 inside = False
-            elif inside and len(line.strip()) > 25:
-                solution_lines.add(line.strip())
-    assert solution_lines, "the source notebook should have solutions"
-    leaked = [line for line in solution_lines if json.dumps(line)[1:-1] in release]
+            elif len(line.strip()) > 25:
+                (solution_lines if inside else public_lines).add(line.strip())
+    # A solution line may also be quoted in a question ("rng = np.random.default_rng(seed)").
+    public_text = "\n".join(public_lines)
+    secret = {line for line in solution_lines if line not in public_text}
+    assert secret, "the source notebook should have solutions"
+    leaked = [line for line in secret if json.dumps(line)[1:-1] in release]
     assert not leaked, f"solution lines in the student release: {leaked[:3]}"
     assert "raise NotImplementedError()" in release and "YOUR ANSWER HERE" in release
+    # The hidden checks: their descriptions, and every line of grading.py that the lab
+    # does not show itself (the split of the data, say), reach neither the release nor
+    # the reference.
+    sys.path.insert(0, str(ROOT))
+    from tools.labs.grade import load_lab
+
+    hidden = [check.description for question in load_lab(lab).questions
+              for check in question.checks if not check.public]
     grading = (ROOT / "assignments" / lab / "grading.py").read_text()
-    hidden = [line.strip() for line in grading.splitlines() if len(line.strip()) > 30
-              and not line.strip().startswith(("#", '"""', "from ", "import "))]
+    hidden += [line.strip() for line in grading.splitlines() if len(line.strip()) > 30
+               and not line.strip().startswith(("#", '"""', "from ", "import "))
+               and line.strip() not in "\n".join(cell.source for cell in source.cells)]
     reference = (built / "reference" / f"{lab}.ipynb").read_text()
     for text, where in ((release, "release"), (reference, "reference")):
-        assert not [h for h in hidden if h in text], f"grading.py lines in the {where}"
+        found = [h for h in hidden if json.dumps(h)[1:-1] in text]
+        assert not found, f"hidden checks in the {where}: {found[:3]}"
     assert "grading.py" not in release and "BEGIN HIDDEN TESTS" not in release
 
 
@@ -367,3 +380,24 @@ def test_a_row_above_the_maximum_is_rejected():
         validate(row, lab)
         assert row.status == ["rejected: score outside 0..max, check by hand"]
         assert row.scores == {"q1": 0.0, "q2": 0.0}
+
+
+@pytest.mark.parametrize("lab", LABS)
+def test_points_agree_between_notebook_and_grader(lab):
+    """The points nbgrader's metadata (and the question text) give a question are the sum
+    of the grader's checks; each written answer has its answer cell."""
+    sys.path.insert(0, str(ROOT))
+    from tools.labs.grade import load_lab
+
+    spec = load_lab(lab)
+    source = nbformat.read(ROOT / "assignments" / lab / f"{lab}.ipynb", as_version=4)
+    graded = {c.metadata["nbgrader"]["grade_id"]: c.metadata["nbgrader"]["points"]
+              for c in source.cells if c.metadata.get("nbgrader", {}).get("grade")}
+    assert {q.id: q.points for q in spec.questions} | {w.id: w.points for w in spec.written} \
+        == graded
+    assert spec.max_points == MAX_POINTS[lab]
+    for question in spec.questions:
+        public = sum(c.points for c in question.checks if c.public)
+        hidden = question.points - public
+        text = f"({question.points:g} points: {public:g} public, {hidden:g} hidden)"
+        assert any(text in c.source for c in source.cells if c.cell_type == "markdown"), text
