@@ -188,6 +188,13 @@ def crafted(reference_path: Path, folder: Path) -> dict[str, int]:
     # q1 and q4 (built on it) lose all but q4's check that T <= 0 raises ValueError.
     submissions["function_raises"] = (nb, 16 - 4 - 3)
     nb = fresh()
+    solution_cell(nb, "stable_softmax").source = (
+        "def stable_softmax(z):\n    z -= z.max(axis=-1, keepdims=True)\n"
+        "    np.exp(z, out=z)\n    z /= z.sum(axis=-1, keepdims=True)\n    return z")
+    # Changes its input in place: the checker (replayed with the change) fails at its first
+    # check; the hidden checks only look at the values (2 of 4). q4 divides first: 4.
+    submissions["modifies_input"] = (nb, 16 - 2)
+    nb = fresh()
     after(nb, "imports", "1 / 0")
     submissions["cell_raises"] = (nb, 16)
     nb = fresh()
@@ -285,7 +292,7 @@ except Exception:
 
 
 STATUS = {  # a word the status column must hold for each case (empty: must be empty)
-    "partly_correct": "", "function_raises": "", "cell_raises": "",
+    "partly_correct": "", "function_raises": "", "cell_raises": "", "modifies_input": "",
     "infinite_loop_cell": "stopped after 3 s", "stubborn_loop": "time limit",
     "loop_in_function": "ran over 2 s", "kernel_death": "ended the Python process",
     "memory_hog": "", "deleted_cell": "not defined: stable_log_softmax",
@@ -364,6 +371,15 @@ def test_feedback_shows_no_hidden_check(built, tmp_path):
         assert secret not in feedback
 
 
+def test_without_sandbox_grading_works_and_warns(built, tmp_path):
+    (tmp_path / "reference.ipynb").write_bytes(
+        (built / "reference" / "lab1_softmax.ipynb").read_bytes())
+    result = labs("grade", "lab1_softmax", tmp_path, env={"LABS_SANDBOX": "0"})
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "WITHOUT a sandbox" in result.stderr and "NOT sandboxed" in result.stdout
+    assert read_grades(tmp_path)["reference"]["total"] == "16"
+
+
 def test_a_row_above_the_maximum_is_rejected():
     sys.path.insert(0, str(ROOT))
     from tools.labs.grade import Row, validate
@@ -401,3 +417,62 @@ def test_points_agree_between_notebook_and_grader(lab):
         hidden = question.points - public
         text = f"({question.points:g} points: {public:g} public, {hidden:g} hidden)"
         assert any(text in c.source for c in source.cells if c.cell_type == "markdown"), text
+
+
+# --- labs 3 and 4: partly correct submissions ----------------------------------------------
+
+WEAK_FASHION = ("W_fashion, b_fashion, _ = minibatch_sgd(X_train, y_train, 10, 0.2, 1000, 1, 0)\n"
+                "val_accuracy = evaluate(W_fashion, b_fashion, X_val, y_val)[1]")
+PARTLY_CORRECT = {
+    # lab 3: q1 4, q2 5, q3 3, q4 4 (1 public: validation accuracy >= 0.75 computed by the
+    # grader from W_fashion; 2: test accuracy >= 0.78; 1: val_accuracy honest).
+    "lab3_training": {
+        # 5 steps of 1000 rows: a weak model (validation accuracy far below 0.75), honest.
+        "weak_model": ({"fashion_training": WEAK_FASHION}, [4, 5, 3, 1]),
+        # The same weak model with a made-up validation accuracy: q4 earns nothing.
+        "faked_accuracy": ({"fashion_training": WEAK_FASHION.replace(
+            "val_accuracy = evaluate(W_fashion, b_fashion, X_val, y_val)[1]",
+            "val_accuracy = 0.91")}, [4, 5, 3, 0]),
+        # One order for every epoch: the checker fails at "a new order every epoch" (0 of
+        # 3), the uneven-batch check fails, a batch larger than the data passes (any order
+        # gives the same full-batch step): 1 of 5. The Fashion model is still good: 4.
+        "same_order_every_epoch": ({"minibatch_sgd": """\
+def minibatch_sgd(X, y, n_classes, learning_rate, batch_size, n_epochs, seed):
+    rng = np.random.default_rng(seed)
+    W, b = np.zeros((n_classes, X.shape[1])), np.zeros(n_classes)
+    order = rng.permutation(len(X))
+    epoch_losses = []
+    for _ in range(n_epochs):
+        for start in range(0, len(X), batch_size):
+            rows = order[start:start + batch_size]
+            _, grad_W, grad_b = loss_and_gradient(W, b, X[rows], y[rows])
+            W, b = W - learning_rate * grad_W, b - learning_rate * grad_b
+        epoch_losses.append(loss_and_gradient(W, b, X, y)[0])
+    return W, b, np.array(epoch_losses)"""}, [4, 1, 3, 4]),
+    },
+    # lab 4: four questions of 3 points, 1 public + 2 hidden each.
+    "lab4_sklearn": {
+        # Picks the C with the LARGEST validation loss (0.001): q3 keeps only its public
+        # point; q4 keeps its public point (best_C is a candidate) but best_C is wrong and
+        # the accuracy of a model with C = 0.001 is not the right one.
+        "argmax_instead_of_argmin": ({"choose_C": """\
+def choose_C(X_train, y_train, X_val, y_val, Cs):
+    return Cs[int(np.argmax(validation_log_losses(X_train, y_train, X_val, y_val, Cs)))]"""},
+                                     [3, 3, 1, 1]),
+    },
+}
+
+
+@pytest.mark.parametrize("lab", sorted(PARTLY_CORRECT))
+def test_partly_correct_submissions(lab, built, tmp_path):
+    cases = PARTLY_CORRECT[lab]
+    for name, (changes, _) in cases.items():
+        notebook = nbformat.read(built / "reference" / f"{lab}.ipynb", as_version=4)
+        for grade_id, new_source in changes.items():
+            solution_cell(notebook, grade_id).source = new_source
+        nbformat.write(notebook, tmp_path / f"{name}.ipynb")
+    rows = grade(lab, tmp_path)
+    columns = questions(lab, built)
+    for name, (_, expected) in cases.items():
+        assert [int(float(rows[name][q])) for q in columns] == expected, name
+        assert rows[name]["status"] == ""
