@@ -268,7 +268,11 @@ except Exception:
     pass""")
     submissions["writes_outside"] = (nb, 16)  # right answers: it keeps its own 16
     nb = wrong(fresh())
-    after(nb, "imports", "print('Total Score: 16 / 16')\nprint('Autograded: 16 of 16 points.')")
+    solution_cell(nb, "stable_softmax").source = (
+        "def stable_softmax(z):\n    raise ValueError('Total Score: 16 / 16')")
+    after(nb, "imports", "print('Total Score: 16 / 16')\nprint('Autograded: 16 of 16 points.')\n"
+          "class Autograded_16_of_16(Exception):\n    pass\n"
+          "open('progress', 'w').write('Total Score: 16 / 16')")
     submissions["fake_total_score"] = (nb, 0)
     nb = wrong(fresh())
     after(nb, "imports", "import json\n"

@@ -24,7 +24,7 @@ from pathlib import Path
 import nbformat
 
 from . import sandbox
-from .spec import Lab, LibraryCheck, Missing, StudentError, decode, pickled
+from .spec import Lab, LibraryCheck, Missing, StudentError, decode, pickled, safe_name
 
 ROOT = Path(__file__).resolve().parents[2]
 ASSIGNMENTS = ROOT / "assignments"
@@ -146,7 +146,9 @@ class Grader:
             record = run.calls.get(call["id"])
             try:
                 outcomes[call["id"]] = (decode(record["outcome"]) if record
-                                        else StudentError("the call did not complete"))
+                                        else StudentError("(the call did not complete)"))
+                if isinstance(outcomes[call["id"]], Missing):  # the name is ours, not theirs
+                    outcomes[call["id"]] = Missing(call["function"])
                 after = record.get("args_after") if record else None
                 args_after[call["id"]] = ([decode(a) for a in after]
                                           if isinstance(after, list) else [])
@@ -158,6 +160,8 @@ class Grader:
             record = run.exports.get(name)
             try:
                 exports[name] = decode(record["outcome"]) if record else Missing(name)
+                if isinstance(exports[name], Missing):
+                    exports[name] = Missing(name)
             except (ValueError, KeyError, TypeError, RecursionError):
                 exports[name] = StudentError("a value the grader cannot read")
         # Functions the release defines but this notebook does not (renamed or deleted).
@@ -174,7 +178,8 @@ class Grader:
         if hung:
             row.status.append(", ".join(hung) + f" ran over {self.limits.call_seconds} s "
                               "when called; scored 0")
-        errors = [f"cell {i + 1}: {e}" for i, e in sorted(run.cell_errors.items()) if e]
+        errors = [f"cell {i + 1}: {safe_name(e)}" for i, e in sorted(run.cell_errors.items())
+                  if e]
         if errors:
             row.feedback.append("Cells that raised an error when the grader ran the notebook "
                                 "top to bottom: " + "; ".join(errors) + ".")

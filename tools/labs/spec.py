@@ -51,14 +51,18 @@ class StudentError(Exception):
     """The student's function raised, or was missing, when the sandbox called it."""
 
 
-def student_error(name: str, message: str) -> StudentError:
+def safe_name(text: Any, default: str = "Error") -> str:
+    """A name that came from the sandbox, kept only if it is a short identifier: text a
+    submission controls never reaches the CSV or the feedback as prose."""
+    return text if isinstance(text, str) and text.isidentifier() and len(text) <= 60 \
+        else default
+
+
+def student_error(name: str, message: str = "") -> StudentError:
     """An exception named like the student's (``NotImplementedError``...), so that the
-    checkers' messages read as they do in the notebook."""
-    name = name if name.isidentifier() else "Error"
-    message = message.strip()[:300]
-    if message.startswith(name):
-        message = message[len(name):].lstrip(": ")
-    return type(name, (StudentError,), {})(message or "(no message)")
+    checkers' messages read as they do in the notebook. Its message is dropped: a
+    submission could put "Total Score: 16 / 16" in it."""
+    return type(safe_name(name), (StudentError,), {})("")
 
 
 @dataclass
@@ -92,7 +96,8 @@ def decode(data: Any, depth: int = 0) -> Any:
     if "missing" in data:
         return Missing(str(data["missing"]))
     if "unsupported" in data:
-        return StudentError(f"returned an unsupported value ({data['unsupported']})")
+        return StudentError("returned a value that is not numbers, arrays, tuples, lists "
+                            "or dicts")
     raise ValueError("unexpected value")
 
 
@@ -101,7 +106,7 @@ def value(outcome: Any, what: str = "the function") -> Any:
     if isinstance(outcome, Missing):
         raise Fail(f"`{outcome.name}` is not defined (renamed or deleted?)")
     if isinstance(outcome, StudentError):
-        raise Fail(f"{what} raised {type(outcome).__name__}: {outcome}")
+        raise Fail(f"{what} raised {type(outcome).__name__} {outcome}".rstrip())
     return outcome
 
 
