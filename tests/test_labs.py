@@ -384,6 +384,22 @@ def test_without_sandbox_grading_works_and_warns(built, tmp_path):
     assert read_grades(tmp_path)["reference"]["total"] == "16"
 
 
+@pytest.mark.parametrize("lab", ["lab1_softmax", "lab2_gradient"])
+def test_an_instructors_own_hidden_seed(lab, built, tmp_path):
+    """Other hidden inputs (LABS_HIDDEN_SEED): the reference still earns full marks, and
+    wrong answers still earn nothing."""
+    (tmp_path / "reference.ipynb").write_bytes((built / "reference" / f"{lab}.ipynb").read_bytes())
+    notebook = nbformat.read(built / "reference" / f"{lab}.ipynb", as_version=4)
+    for cell in notebook.cells:
+        if cell.metadata.get("nbgrader", {}).get("solution") and cell.cell_type == "code":
+            name = cell.source.split("def ")[1].split("(")[0]
+            cell.source = f"def {name}(*args):\n    return np.zeros(3)"
+    nbformat.write(notebook, tmp_path / "wrong.ipynb")
+    rows = grade(lab, tmp_path, env={"LABS_HIDDEN_SEED": "20261129"})
+    assert rows["reference"]["total"] == str(MAX_POINTS[lab])
+    assert rows["wrong"]["total"] == "0"
+
+
 def test_a_row_above_the_maximum_is_rejected():
     sys.path.insert(0, str(ROOT))
     from tools.labs.grade import Row, validate

@@ -21,10 +21,11 @@ from tools.labs.spec import (
     Question,
     Written,
     expect_close,
+    hidden_rng,
     value,
 )
 
-_rng = np.random.default_rng(16_001)
+_rng = hidden_rng(16_001)
 _WIDE = _rng.normal(scale=500.0, size=(6, 9))
 _MID = _rng.normal(scale=3.0, size=(8, 5))
 _LOGITS = _rng.normal(scale=50.0, size=(50, 10))

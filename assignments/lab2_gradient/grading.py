@@ -22,10 +22,11 @@ from tools.labs.spec import (
     Question,
     Written,
     expect_close,
+    hidden_rng,
     value,
 )
 
-_rng = np.random.default_rng(16_002)
+_rng = hidden_rng(16_002)
 _X = _rng.normal(size=(40, 6))
 _Y = _rng.integers(0, 4, size=40)
 _W = _rng.normal(size=(4, 6))

@@ -23,10 +23,11 @@ from tools.labs.spec import (
     Question,
     Written,
     expect_close,
+    hidden_rng,
     value,
 )
 
-_rng = np.random.default_rng(16_003)
+_rng = hidden_rng(16_003)
 _X = _rng.normal(size=(36, 5))
 _Y = (_X[:, 0] + _X[:, 1] > 0).astype(int) + 2 * (_X[:, 2] > 0.5)
 _X23 = _rng.normal(size=(23, 3))

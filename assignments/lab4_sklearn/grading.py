@@ -17,10 +17,21 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from tools.labs.spec import Call, Check, Fail, Lab, Question, Written, expect_close, value
+from tools.labs.spec import (
+    Call,
+    Check,
+    Fail,
+    Lab,
+    Question,
+    Written,
+    expect_close,
+    hidden_rng,
+    value,
+)
 
 CS = [0.001, 0.01, 0.1, 1.0, 10.0]
 OTHER_CS = [0.003, 0.03, 0.3, 3.0]
+_WINE_SEED = int(hidden_rng(16_004).integers(2**31))
 
 
 @functools.cache
@@ -38,7 +49,7 @@ def _digits():
 def _wine():
     X, y = load_wine(return_X_y=True)
     X_train, X_val, y_train, y_val = train_test_split(
-        X, y, test_size=0.4, random_state=16_004, stratify=y)
+        X, y, test_size=0.4, random_state=_WINE_SEED, stratify=y)
     return X_train, y_train, X_val, y_val
 
 

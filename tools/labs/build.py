@@ -43,7 +43,7 @@ def generate_release(lab: str, destination: Path) -> None:
         shutil.copy(ASSIGNMENTS / lab / f"{lab}.ipynb", source)
         nbgrader = Path(sys.executable).with_name("nbgrader")
         subprocess.run([str(nbgrader), "generate_assignment", lab, "--no-db", "--force",
-                        f"--CourseDirectory.root={course}", "--log-level=WARN"],
+                        f"--CourseDirectory.root={course}", "--log-level=ERROR"],
                        check=True, cwd=course)
         destination.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(Path(course) / "release" / lab / f"{lab}.ipynb", destination)

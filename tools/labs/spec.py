@@ -25,6 +25,7 @@ import contextlib
 import copy
 import hashlib
 import io
+import os
 import pickle
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -34,6 +35,18 @@ from typing import Any
 import numpy as np
 
 from softmax_lib.exercises import ExerciseCheckError
+
+
+def hidden_rng(default_seed: int) -> np.random.Generator:
+    """The generator of a lab's hidden random inputs: from ``LABS_HIDDEN_SEED`` (a number
+    of the instructor's own, so that the inputs are not the ones in the public repository)
+    combined with the lab's seed, or from the lab's seed alone."""
+    seed = os.environ.get("LABS_HIDDEN_SEED", "").strip()
+    if not seed:
+        return np.random.default_rng(default_seed)
+    if not seed.isdigit():
+        raise SystemExit(f"LABS_HIDDEN_SEED must be a whole number >= 0, not {seed!r}")
+    return np.random.default_rng([int(seed), default_seed])
 
 
 class Fail(Exception):
