@@ -496,3 +496,18 @@ def test_partly_correct_submissions(lab, built, tmp_path):
     for name, (_, expected) in cases.items():
         assert [int(float(rows[name][q])) for q in columns] == expected, name
         assert rows[name]["status"] == ""
+
+
+def test_instructors_page_states_each_labs_points_and_time():
+    sys.path.insert(0, str(ROOT))
+    from tools.labs.grade import load_lab
+
+    page = (ROOT / "book" / "instructors.md").read_text()
+    rows = [line for line in page.splitlines() if line.startswith("| `lab")]
+    assert len(rows) == len(LABS)
+    for lab, row in zip(LABS, rows, strict=True):
+        spec = load_lab(lab)
+        cells = [cell.strip() for cell in row.strip("|").split("|")]
+        written = sum(w.points for w in spec.written)
+        assert cells[:3] == [f"`{lab}`", f"{spec.max_points:g} + {written:g}",
+                             f"{spec.minutes} min"], row
