@@ -42,6 +42,18 @@ def labs(*args: str | Path, env: dict[str, str] | None = None) -> subprocess.Com
 
 
 @pytest.fixture(scope="session")
+def sandboxed() -> None:
+    """The crafted attacks must never run outside the sandbox: they write into the
+    repository. Fail before grading them if bubblewrap cannot start here."""
+    result = subprocess.run(
+        [str(LABS_PYTHON), "-c", "from tools.labs.sandbox import bubblewrap_works as w; "
+         "print(w())"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    if result.stdout.strip() != "True":
+        pytest.fail("bubblewrap cannot start a sandbox here (install Debian's bubblewrap; "
+                    f"user namespaces must be enabled): {result.stderr[-500:]}")
+
+
+@pytest.fixture(scope="session")
 def built() -> Path:
     result = labs("build")
     assert result.returncode == 0, result.stderr[-3000:]
@@ -314,7 +326,7 @@ def digest(folder: Path) -> dict[str, str]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def test_crafted_submissions(built, tmp_path):
+def test_crafted_submissions(built, sandboxed, tmp_path):
     folder = tmp_path / "submissions"
     folder.mkdir()
     expected = crafted(built / "reference" / "lab1_softmax.ipynb", folder)

@@ -95,7 +95,10 @@ def _bwrap_command(scratch: Path) -> list[str]:
                "--uid", "65534", "--gid", "65534", "--clearenv"]
     if os.geteuid() == 0:
         command += ["--cap-drop", "ALL"]
-    command += ["--ro-bind", "/usr", "/usr"]
+    # /proc, /dev and /tmp first: a later mount would hide a binding under it (the
+    # repository, and so the venv, may well live under /tmp).
+    command += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
+                "--ro-bind", "/usr", "/usr"]
     for top in ("bin", "lib", "lib32", "lib64", "sbin"):
         path = Path("/") / top
         if path.is_symlink():
@@ -112,7 +115,6 @@ def _bwrap_command(scratch: Path) -> list[str]:
         command += ["--ro-bind", str(data), str(data)]
     command += ["--ro-bind", str(LIBRARY), "/opt/course/softmax_lib",
                 "--ro-bind", str(HARNESS), "/opt/grader/harness.py",
-                "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
                 "--bind", str(scratch), "/submission", "--chdir", "/submission"]
     for name, value in {**_environment(), "PYTHONPATH": "/opt/course"}.items():
         command += ["--setenv", name, value]
