@@ -139,7 +139,7 @@ class Grader:
             answers = [c.source for c in notebook.cells if _grade_id(c) == written.id]
             row.written[written.id] = answers[0] if answers else None
         run = sandbox.run_submission(cells, self.calls, self.exports, self.limits, self.sandbox)
-        row.status += run.notes
+        row.status += list(dict.fromkeys(run.notes))  # each note once
         outcomes = {}
         args_after = {}
         for call in self.calls:

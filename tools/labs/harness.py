@@ -117,7 +117,9 @@ def main(scratch: str) -> None:
 
     import numpy as np
 
-    hung: set[str] = set()  # a function that ran over its time once is not called again
+    # A function that ran over its time once (in this run or an earlier attempt) is not
+    # called again.
+    hung: set[str] = set(job.get("hung", ()))
     for call in job["calls"]:
         if f"call {call['id']}" in job["skip"]:
             continue

@@ -171,12 +171,19 @@ def run_submission(cells: list[tuple[int, str]], calls: list[dict], exports: lis
     """Run the cells, then the calls, in a fresh process per attempt; return raw records."""
     result = RunResult()
     skip: list[str] = []
+    # What ran over its time in an earlier attempt is not run again: its record (an
+    # "OverTime" cell error or call outcome) is carried over, and a function that hung is
+    # not called again, so that each attempt gets further than the one before.
+    carried_cells: dict[int, str | None] = {}
+    carried_calls: dict[int, dict] = {}
+    hung: set[str] = set()
     started = time.monotonic()
     for _attempt in range(limits.attempts):
         with tempfile.TemporaryDirectory(prefix="lab-submission-") as folder:
             scratch = Path(folder) / "work"
             scratch.mkdir()
             job = {"cells": cells, "calls": calls, "exports": exports, "skip": set(skip),
+                   "hung": sorted(hung),
                    "cell_seconds": limits.cell_seconds, "call_seconds": limits.call_seconds,
                    "memory_bytes": limits.memory_bytes, "file_bytes": limits.file_bytes}
             (scratch / "job.pkl").write_bytes(pickle.dumps(job))
@@ -221,14 +228,30 @@ def run_submission(cells: list[tuple[int, str]], calls: list[dict], exports: lis
                 result.exports[record["name"]] = record
             elif kind == "done":
                 result.finished = True
+        result.cell_errors = {**carried_cells, **result.cell_errors}
+        result.calls = {**carried_calls, **result.calls}
         if result.finished and progress == "done" and exited_cleanly:
             break
         result.finished = False
+        for index, error in result.cell_errors.items():
+            if error == "OverTime" and f"cell {index}" not in skip:
+                carried_cells[index] = error
+                skip.append(f"cell {index}")
+        for call in calls:
+            record = result.calls.get(call["id"])
+            outcome = record.get("outcome") if record else None
+            if isinstance(outcome, dict) and outcome.get("error") == "OverTime":
+                carried_calls[call["id"]] = record
+                hung.add(call["function"])
+                if f"call {call['id']}" not in skip:
+                    skip.append(f"call {call['id']}")
         if progress in ("", "done", "unknown step") or progress in skip:
             result.notes.append(f"the notebook {how} before the grader could start it"
                                 if not progress else f"the notebook {how}")
             break
         result.notes.append(_describe(progress, how))
         skip.append(progress)
+        if progress.startswith("call "):  # it hung or killed the process: not again
+            hung.add(calls[int(progress.split()[1])]["function"])
     result.seconds = time.monotonic() - started
     return result
