@@ -53,12 +53,13 @@ class RunResult:
     seconds: float = 0.0
 
 
-def _host_paths_for_python() -> list[Path]:
-    """Folders the labs' Python needs: its venv and, if outside /usr, its base install."""
-    paths = [Path(sys.prefix).resolve()]
+def _host_paths_for_python() -> list[tuple[Path, Path]]:
+    """(source, place in the sandbox) of what the labs' Python needs: its venv, at the path
+    it is run from (a symlinked venv included), and its base install if outside /usr."""
+    paths = [(Path(sys.prefix).resolve(), Path(sys.prefix).absolute())]
     base = Path(sys.base_prefix).resolve()
     if not str(base).startswith("/usr"):
-        paths.append(base)
+        paths.append((base, base))
     return paths
 
 
@@ -108,8 +109,8 @@ def _bwrap_command(scratch: Path) -> list[str]:
     for path in ("/etc/ld.so.cache", "/etc/localtime"):
         if Path(path).exists():
             command += ["--ro-bind", path, path]
-    for path in _host_paths_for_python():
-        command += ["--ro-bind", str(path), str(path)]
+    for source, target in _host_paths_for_python():
+        command += ["--ro-bind", str(source), str(target)]
     data = _data_dir()
     if data is not None and not str(data).startswith("/usr/"):
         command += ["--ro-bind", str(data), str(data)]
