@@ -6,6 +6,8 @@
     python3 tasks.py student  # build the student edition (no solutions) in _build/student
     python3 tasks.py pdf      # print the whole book to _build/pdf/softmax-regression.pdf
     python3 tasks.py bench    # run the benchmark suite (minutes; not a test)
+    python3 tasks.py labs     # build the graded labs into _build/labs (student, reference)
+    python3 tasks.py grade LAB FOLDER  # grade every submission in FOLDER -> FOLDER/grades.csv
 
 Both are safe to run again: the virtual environment is reinstalled only when
 ``requirements.txt`` or ``pyproject.toml`` changes.
@@ -26,6 +28,10 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / "python"
 STAMP = VENV / ".installed-requirements"
+# The graded labs have their own environment: nbgrader's pins are not the book's.
+LABS_VENV = ROOT / ".venv-labs"
+LABS_PYTHON = LABS_VENV / ("Scripts" if os.name == "nt" else "bin") / "python"
+LABS_STAMP = LABS_VENV / ".installed-requirements"
 
 
 def run(*args: str | Path, **kwargs) -> None:
@@ -55,6 +61,35 @@ def setup() -> None:
     run(PYTHON, "-m", "pip", "install", "--quiet", "--no-deps", "-e", ".")
     run(PYTHON, "-m", "ipykernel", "install", "--sys-prefix", "--name", "python3")
     STAMP.write_text(fingerprint)
+
+
+def setup_labs() -> None:
+    """Create ``.venv-labs`` from ``requirements-labs.txt`` (again only when it changes),
+    and install bubblewrap, the sandbox the grader runs each submission in."""
+    if sys.version_info[:2] < (3, 11):
+        sys.exit(f"Python >= 3.11 is required, this is {sys.version.split()[0]}")
+    if not LABS_PYTHON.exists():
+        print(f"Creating the labs' virtual environment in {LABS_VENV}", flush=True)
+        venv.EnvBuilder(with_pip=True).create(LABS_VENV)
+    fingerprint = hashlib.sha256((ROOT / "requirements-labs.txt").read_bytes()).hexdigest()
+    if not (LABS_STAMP.exists() and LABS_STAMP.read_text() == fingerprint):
+        run(LABS_PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+        run(LABS_PYTHON, "-m", "pip", "install", "--quiet", "-r", "requirements-labs.txt")
+        LABS_STAMP.write_text(fingerprint)
+    ensure_bubblewrap()
+
+
+def ensure_bubblewrap() -> None:
+    """Install Debian's bubblewrap if missing and we can; else the grader warns and runs
+    submissions without a sandbox."""
+    if shutil.which("bwrap") is not None:
+        return
+    can_install = shutil.which("apt-get") and (os.geteuid() == 0 or shutil.which("sudo"))
+    if can_install:
+        apt_install("bubblewrap", "Sandboxed grading")
+    else:
+        print("WARNING: bubblewrap is not installed and apt-get is not available: the grader "
+              "will run submissions without a sandbox. See book/instructors.md.", flush=True)
 
 
 def setup_with_data() -> None:
@@ -118,9 +153,11 @@ def pdf() -> None:
 
 
 def test() -> None:
-    """Lint, then run the unit tests, the doctests, every notebook under nbval and the
-    browser tests of the site (built first if any source is newer than the last build)."""
+    """Lint, then run the unit tests (the labs' grading tests among them), the doctests,
+    every notebook under nbval and the browser tests of the site (built first if any
+    source is newer than the last build)."""
     setup_with_data()
+    setup_labs()
     if "not browser" not in " ".join(sys.argv[2:]):
         ensure_chromium()
     run(BIN / "ruff", "check", ".")
@@ -133,7 +170,34 @@ def bench() -> None:
     run(PYTHON, "-m", "bench.run", *sys.argv[2:])
 
 
-TASKS = {"setup": setup, "book": book, "student": student, "pdf": pdf, "test": test, "bench": bench}
+def labs() -> None:
+    """Build every lab (or those named) into _build/labs/student and _build/labs/reference."""
+    setup_labs()
+    ensure_fashion_mnist()
+    labs_run("build", *sys.argv[2:])
+
+
+def labs_run(*args: str | Path) -> None:
+    """Run ``tools.labs`` in the labs' environment; its own message explains a failure."""
+    try:
+        run(LABS_PYTHON, "-m", "tools.labs", *args)
+    except subprocess.CalledProcessError as failure:
+        sys.exit(failure.returncode)
+
+
+def grade() -> None:
+    """Grade every submission of a lab in a folder: python3 tasks.py grade LAB FOLDER."""
+    if len(sys.argv) != 4:
+        labs_ = sorted(p.parent.name for p in (ROOT / "assignments").glob("*/grading.py"))
+        sys.exit(f"usage: python3 tasks.py grade LAB FOLDER   (LAB is one of: {', '.join(labs_)})")
+    setup_labs()
+    ensure_fashion_mnist()
+    folder = Path(sys.argv[3]).resolve()  # relative to where the command was typed
+    labs_run("grade", sys.argv[2], folder)
+
+
+TASKS = {"setup": setup, "book": book, "student": student, "pdf": pdf, "test": test,
+         "bench": bench, "labs": labs, "grade": grade}
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in TASKS:

@@ -1,0 +1,1 @@
+"""The graded labs: build the student releases and grade submissions (see README)."""
