@@ -37,6 +37,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .core import log_softmax, softmax
+from .gradcheck import numerical_gradient
 from .losses import cross_entropy
 
 __all__ = [
@@ -241,18 +242,6 @@ def check_cross_entropy_from_logits(
     _run_checks("cross_entropy_from_logits", checks)
 
 
-def _finite_difference(f: Callable[[NDArray], float], point: NDArray,
-                       step: float = 1e-6) -> NDArray:
-    """Central differences of a scalar function, one coordinate at a time."""
-    gradient = np.zeros_like(point)
-    for index in np.ndindex(point.shape):
-        forward, backward = point.copy(), point.copy()
-        forward[index] += step
-        backward[index] -= step
-        gradient[index] = (f(forward) - f(backward)) / (2 * step)
-    return gradient
-
-
 def check_loss_and_gradient(
     loss_and_gradient: Callable[[NDArray, NDArray, NDArray, NDArray], tuple[Any, Any, Any]],
 ) -> None:
@@ -283,12 +272,12 @@ def check_loss_and_gradient(
         _expect_close(call(W, b)[0], np.array(cross_entropy(X @ W.T + b, y)), "the loss")
 
     def gradient_W() -> None:
-        numeric = _finite_difference(lambda V: cross_entropy(X @ V.T + b, y), W)
+        numeric = numerical_gradient(lambda V: cross_entropy(X @ V.T + b, y), W)
         _expect_close(call(W, b)[1], numeric, "grad_W (against central differences)",
                       rtol=1e-6, atol=1e-8)
 
     def gradient_b() -> None:
-        numeric = _finite_difference(lambda c: cross_entropy(X @ W.T + c, y), b)
+        numeric = numerical_gradient(lambda c: cross_entropy(X @ W.T + c, y), b)
         _expect_close(call(W, b)[2], numeric, "grad_b (against central differences)",
                       rtol=1e-6, atol=1e-8)
 
