@@ -34,14 +34,8 @@ _X23 = _rng.normal(size=(23, 3))
 _Y23 = _rng.integers(0, 3, size=23)
 
 
-def _gradient_descent(X, y, n_classes, learning_rate, n_steps):
-    W, b = np.zeros((n_classes, X.shape[1])), np.zeros(n_classes)
-    losses = [sl.cross_entropy(X @ W.T + b, y)]
-    for _ in range(n_steps):
-        residual = (sl.softmax(X @ W.T + b, axis=1) - np.eye(n_classes)[y]) / len(X)
-        W, b = W - learning_rate * residual.T @ X, b - learning_rate * residual.sum(axis=0)
-        losses.append(sl.cross_entropy(X @ W.T + b, y))
-    return W, b, np.array(losses)
+# The reference loop the course's checker compares with: one copy, in softmax_lib.
+_gradient_descent = exercises._reference_gradient_descent
 
 
 def _minibatch_sgd(X, y, n_classes, learning_rate, batch_size, n_epochs, seed):
