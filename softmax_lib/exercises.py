@@ -19,6 +19,9 @@ checker                                     the learner's function
                                             n_steps)``, chapter 4
 :func:`check_minibatch_sgd`                 ``minibatch_sgd(X, y, n_classes, learning_rate,
                                             batch_size, n_epochs, seed)``, chapter 4
+:func:`check_reliability_table`             ``reliability_table(proba, y, n_bins)``, chapter 5
+:func:`check_expected_calibration_error`    ``expected_calibration_error(proba, y, n_bins)``,
+                                            chapter 5
 :func:`check_train_with_early_stopping`     ``train_with_early_stopping(model, loss_fn,
                                             optimizer, train_loader, val_loader, max_epochs,
                                             patience)``, chapter 6 (PyTorch)
@@ -36,6 +39,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from .calibration import expected_calibration_error as _library_ece
+from .calibration import reliability_table as _library_reliability_table
 from .core import log_softmax, softmax
 from .gradcheck import numerical_gradient
 from .losses import cross_entropy
@@ -48,6 +53,8 @@ __all__ = [
     "check_loss_and_gradient",
     "check_gradient_descent",
     "check_minibatch_sgd",
+    "check_reliability_table",
+    "check_expected_calibration_error",
     "check_train_with_early_stopping",
 ]
 
@@ -479,6 +486,120 @@ def check_minibatch_sgd(
         ("it learns an easy problem from float32 inputs", learns),
     ]
     _run_checks("minibatch_sgd", checks)
+
+
+# --- chapter 5 ---------------------------------------------------------------------------
+
+# Four predictions whose confidences sit on bin edges and inside bins: 0.5 and 1.0 are
+# edges (right-closed bins put them in the bin below the edge, as calibration_curve does).
+_EDGE_PROBA = np.array([[0.5, 0.5], [0.9, 0.1], [0.25, 0.75], [0.0, 1.0]])
+_EDGE_LABELS = np.array([1, 0, 0, 1])
+
+
+def _calibration_problem(seed: int = 3) -> tuple[NDArray, NDArray]:
+    rng = np.random.default_rng(seed)
+    proba = softmax(rng.normal(scale=2.5, size=(300, 4)))
+    labels = np.array([rng.choice(4, p=p) for p in softmax(np.log(proba) / 1.5)])
+    return proba, labels
+
+
+def _table_parts(result: Any) -> tuple[NDArray, NDArray, NDArray]:
+    if not isinstance(result, tuple | list) or len(result) != 3:
+        raise ExerciseCheckError("reliability_table should return three arrays: "
+                                 "(counts, mean_confidence, accuracy)")
+    return tuple(np.asarray(part, dtype=float) for part in result)  # type: ignore[return-value]
+
+
+def _expect_table(result: Any, expected: Any, what: str) -> None:
+    counts, confidence, accuracy = _table_parts(result)
+    expected_counts, expected_confidence, expected_accuracy = expected
+    _expect_close(counts, expected_counts, f"{what}: counts")
+    empty = expected_counts == 0
+    if not np.all(np.isnan(confidence[empty]) & np.isnan(accuracy[empty])):
+        raise ExerciseCheckError(f"{what}: empty bins should hold np.nan (no predictions, so "
+                                 "no mean), not a number")
+    _expect_close(confidence[~empty], expected_confidence[~empty], f"{what}: mean_confidence")
+    _expect_close(accuracy[~empty], expected_accuracy[~empty], f"{what}: accuracy")
+
+
+def check_reliability_table(reliability_table: Callable[..., Any]) -> None:
+    """Check ``reliability_table(proba, y, n_bins)`` -> ``(counts, mean_confidence, accuracy)``.
+
+    Parameters
+    ----------
+    reliability_table : callable
+        Bins the top-class confidence ``proba.max(axis=1)`` into ``n_bins`` equal-width
+        bins on [0, 1], right-closed (``edge_b < c <= edge_{b+1}``, the first bin also
+        holds 0), and returns per bin the number of predictions, their mean confidence
+        and the share that is correct (``np.nan`` for empty bins), each of shape
+        ``(n_bins,)``.
+    """
+    proba, labels = _calibration_problem()
+    # By hand, 4 bins of width 0.25: confidences 0.5, 0.9, 0.75, 1.0 fall in bins 1, 3, 2, 3;
+    # the first and third predictions are wrong (a tie goes to class 0, as argmax does).
+    by_hand = (np.array([0, 1, 1, 2]), np.array([np.nan, 0.5, 0.75, 0.95]),
+               np.array([np.nan, 0.0, 0.0, 1.0]))
+    def by_hand_table() -> None:
+        result = _quietly(reliability_table, _EDGE_PROBA.copy(), _EDGE_LABELS.copy(), 4)
+        true_class = _EDGE_PROBA[np.arange(4), _EDGE_LABELS]
+        counts_of_true_class = np.bincount(
+            np.digitize(true_class, [0.25, 0.5, 0.75], right=True), minlength=4)
+        if np.array_equal(_table_parts(result)[0], counts_of_true_class):
+            raise ExerciseCheckError("the bins hold the probability of the true class; bin "
+                                     "the confidence of the prediction, proba.max(axis=1)")
+        _expect_table(result, by_hand, "reliability_table(4 predictions, n_bins=4)")
+
+    checks: list[Check] = [
+        ("four predictions on and between bin edges, by hand", by_hand_table),
+        ("300 predictions, 10 bins", lambda: _expect_table(
+            reliability_table(proba, labels, 10), _library_reliability_table(proba, labels, 10),
+            "10 bins")),
+        ("300 predictions, 15 bins", lambda: _expect_table(
+            reliability_table(proba, labels, 15), _library_reliability_table(proba, labels, 15),
+            "15 bins")),
+        ("the input arrays are not modified", lambda: _expect_unchanged(
+            lambda p, y: reliability_table(p, y, 10), proba, labels)),
+    ]
+    _run_checks("reliability_table", checks)
+
+
+def check_expected_calibration_error(expected_calibration_error: Callable[..., Any]) -> None:
+    """Check ``expected_calibration_error(proba, y, n_bins)`` -> float.
+
+    Parameters
+    ----------
+    expected_calibration_error : callable
+        ``sum_b (n_b / n) * |accuracy_b - mean_confidence_b|`` over the non-empty bins of
+        the reliability table (equal-width, right-closed bins on [0, 1]).
+    """
+    proba, labels = _calibration_problem()
+    gap = abs(proba.max(axis=1).mean() - (proba.argmax(axis=1) == labels).mean())
+
+    def expect_ece(proba_: NDArray, labels_: NDArray, n_bins: int, what: str,
+                   expected: float | None = None) -> None:
+        value = _expect_scalar(_quietly(expected_calibration_error, proba_.copy(),
+                                        labels_.copy(), n_bins), "the ECE")
+        expected = _library_ece(proba_, labels_, n_bins) if expected is None else expected
+        table = _library_reliability_table(proba_, labels_, n_bins)
+        filled = table.counts > 0
+        unweighted = np.mean(np.abs(table.accuracy - table.mean_confidence)[filled])
+        if np.isclose(value, unweighted) and not np.isclose(unweighted, expected):
+            raise ExerciseCheckError(f"{what}: this is the plain mean of the gaps; weight "
+                                     "each bin by its share of the predictions, n_b / n")
+        _expect_close(value, np.array(expected), what)
+
+    checks: list[Check] = [
+        # Bins 1, 2, 3 hold 1, 1, 2 predictions with gaps 0.5, 0.75 and 0.05.
+        ("four predictions, by hand", lambda: expect_ece(
+            _EDGE_PROBA, _EDGE_LABELS, 4, "the ECE of 4 predictions, n_bins=4",
+            expected=(0.5 + 0.75 + 2 * 0.05) / 4)),
+        ("one bin: |mean confidence - accuracy|", lambda: expect_ece(
+            proba, labels, 1, "the ECE with one bin", expected=gap)),
+        ("bins weighted by their share of predictions", lambda: expect_ece(
+            proba, labels, 10, "the ECE with 10 bins")),
+        ("15 bins", lambda: expect_ece(proba, labels, 15, "the ECE with 15 bins")),
+    ]
+    _run_checks("expected_calibration_error", checks)
 
 
 # --- chapter 6 ---------------------------------------------------------------------------

@@ -105,6 +105,33 @@ def train_with_early_stopping(model, loss_fn, optimizer, train_loader, val_loade
 # --- broken variants ----------------------------------------------------------------------
 
 
+def reliability_table(proba, y, n_bins):
+    return _reliability_table(proba, y, n_bins, right=True, empty=np.nan)
+
+
+def _reliability_table(proba, y, n_bins, right, empty, confidence=None):
+    proba, y = np.asarray(proba, dtype=float), np.asarray(y)
+    confidence = proba.max(axis=1) if confidence is None else confidence
+    correct = proba.argmax(axis=1) == y
+    inner_edges = np.linspace(0.0, 1.0, n_bins + 1)[1:-1]
+    bin_index = np.digitize(confidence, inner_edges, right=right)
+    counts = np.bincount(bin_index, minlength=n_bins)
+    filled = counts > 0
+    mean_confidence, accuracy = np.full(n_bins, empty), np.full(n_bins, empty)
+    mean_confidence[filled] = (np.bincount(bin_index, weights=confidence, minlength=n_bins)
+                               [filled] / counts[filled])
+    accuracy[filled] = (np.bincount(bin_index, weights=correct, minlength=n_bins)[filled]
+                        / counts[filled])
+    return counts, mean_confidence, accuracy
+
+
+def expected_calibration_error(proba, y, n_bins):
+    counts, mean_confidence, accuracy = reliability_table(proba, y, n_bins)
+    filled = counts > 0
+    gaps = np.abs(accuracy[filled] - mean_confidence[filled])
+    return float(np.sum(counts[filled] / counts.sum() * gaps))
+
+
 def naive_softmax(z):
     e = np.exp(z)
     return e / e.sum(axis=-1, keepdims=True)
@@ -210,6 +237,26 @@ def early_stopping_never(model, loss_fn, optimizer, train_loader, val_loader,
                                      max_epochs, max_epochs + 1)
 
 
+def reliability_table_left_closed(proba, y, n_bins):
+    return _reliability_table(proba, y, n_bins, right=False, empty=np.nan)
+
+
+def reliability_table_zero_in_empty_bins(proba, y, n_bins):
+    return _reliability_table(proba, y, n_bins, right=True, empty=0.0)
+
+
+def reliability_table_of_the_true_class(proba, y, n_bins):
+    proba = np.asarray(proba, dtype=float)
+    return _reliability_table(proba, y, n_bins, right=True, empty=np.nan,
+                              confidence=proba[np.arange(len(y)), y])
+
+
+def ece_unweighted(proba, y, n_bins):
+    counts, mean_confidence, accuracy = reliability_table(proba, y, n_bins)
+    filled = counts > 0
+    return float(np.mean(np.abs(accuracy[filled] - mean_confidence[filled])))
+
+
 # --- the tests ----------------------------------------------------------------------------
 
 CORRECT = [
@@ -219,6 +266,8 @@ CORRECT = [
     (exercises.check_loss_and_gradient, loss_and_gradient),
     (exercises.check_gradient_descent, gradient_descent),
     (exercises.check_minibatch_sgd, minibatch_sgd),
+    (exercises.check_reliability_table, reliability_table),
+    (exercises.check_expected_calibration_error, expected_calibration_error),
     (exercises.check_train_with_early_stopping, train_with_early_stopping),
 ]
 
@@ -243,6 +292,10 @@ BROKEN = [
     (exercises.check_minibatch_sgd, sgd_dropping_last_batch, "last, smaller batch"),
     (exercises.check_minibatch_sgd, sgd_one_order, "same order"),
     (exercises.check_minibatch_sgd, sgd_ignoring_seed, "another seed"),
+    (exercises.check_reliability_table, reliability_table_left_closed, "counts"),
+    (exercises.check_reliability_table, reliability_table_zero_in_empty_bins, "np.nan"),
+    (exercises.check_reliability_table, reliability_table_of_the_true_class, "true class"),
+    (exercises.check_expected_calibration_error, ece_unweighted, "plain mean"),
     (exercises.check_train_with_early_stopping, early_stopping_without_copy, "deepcopy"),
     (exercises.check_train_with_early_stopping, early_stopping_without_eval_mode, "eval"),
     (exercises.check_train_with_early_stopping, early_stopping_never, "stop after 4"),
