@@ -380,6 +380,17 @@ def test_workflow_scripts_pass_shellcheck(tmp_path):
     assert _shellcheck(['version=$1\nif [ $version = "" ]; then exit 1; fi'], tmp_path) != []
 
 
+def test_the_test_command_installs_shellcheck():
+    # Otherwise the test above would be skipped on every fresh machine.
+    tasks = ast.parse((ROOT / "tasks.py").read_text())
+    test = next(node for node in tasks.body
+                if isinstance(node, ast.FunctionDef) and node.name == "test")
+    called = {node.func.id for node in ast.walk(test)
+              if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)}
+    assert "ensure_shellcheck" in called
+    assert '"shellcheck"' in (ROOT / "tasks.py").read_text()
+
+
 def test_workflow_runs_the_readme_commands_on_every_push_and_pull_request():
     commands = _readme_commands()
     assert commands == ["python3 tasks.py book", "python3 tasks.py test"]
