@@ -135,6 +135,18 @@ def ensure_chromium() -> None:
                 "The browser tests (skip them with: python3 tasks.py test -m 'not browser')")
 
 
+def ensure_shellcheck() -> None:
+    """Install Debian's ShellCheck, which lints the workflow's scripts, where apt-get can;
+    elsewhere that one test is skipped."""
+    if shutil.which("shellcheck") is not None:
+        return
+    if shutil.which("apt-get") and (os.geteuid() == 0 or shutil.which("sudo")):
+        apt_install("shellcheck", "The workflow's lint (tests/test_publishing.py)")
+    else:
+        print("NOTE: shellcheck is not installed: the test that lints the workflow's "
+              "scripts will be skipped.", flush=True)
+
+
 def book() -> None:
     """Build the HTML site into ``_build/html``, executing every notebook; warnings are errors."""
     setup_with_data()
@@ -162,6 +174,7 @@ def test() -> None:
     setup_labs()
     if "not browser" not in " ".join(sys.argv[2:]):
         ensure_chromium()
+    ensure_shellcheck()
     run(BIN / "ruff", "check", ".")
     run(PYTHON, "-m", "pytest", *sys.argv[2:])
 

@@ -40,7 +40,7 @@ from .losses import cross_entropy, cross_entropy_grad
 # Submodules reached as attributes (sl.exercises.check_stable_softmax), loaded on first use.
 _LAZY_MODULES = {"exercises"}
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 # Loaded on first access (PEP 562), so `import softmax_lib` stays free of
 # scikit-learn, matplotlib and torch.

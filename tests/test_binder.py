@@ -34,7 +34,8 @@ def test_only_test_tools_are_left_out_of_binder():
     section = text.split(TEST_ONLY)[1].splitlines()[1:]  # after the header line
     left_out = [line.split("=")[0].split(">")[0] for line in section
                 if line.strip() and not line.startswith("#")]
-    assert left_out == ["playwright", "axe-playwright-python", "colorspacious"]
+    assert left_out == ["playwright", "axe-playwright-python", "colorspacious",
+                        "check-jsonschema"]
 
 
 def test_binder_uses_the_cpu_index_and_python_311():

@@ -7,6 +7,7 @@ Imports are checked in fresh subprocesses, so that this test session's own impor
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -118,5 +119,7 @@ def test_unknown_attribute_raises_attribute_error():
         softmax_lib.not_a_function  # noqa: B018
 
 
-def test_version():
-    assert softmax_lib.__version__ == "0.1.0"
+def test_version_is_a_release_number():
+    # Its agreement with pyproject, CITATION.cff, the footer and CHANGELOG is checked
+    # in tests/test_publishing.py.
+    assert re.fullmatch(r"\d+\.\d+\.\d+", softmax_lib.__version__)
