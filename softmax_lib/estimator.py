@@ -386,7 +386,12 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
                 ConvergenceWarning,
                 stacklevel=3,
             )
-        elif (stall := self._stalled_gradient(result.jac, X, n_classes)) > max(1e-3, self.tol):
+        elif (
+            # Stopped by ftol (the objective stopped decreasing), not by reaching gtol ...
+            np.abs(result.jac).max() > self.tol
+            # ... while the gradient, in units of each feature's scale, is still large.
+            and (stall := self._stalled_gradient(result.jac, X, n_classes)) > max(1e-3, self.tol)
+        ):
             warnings.warn(
                 f"lbfgs stopped after {int(result.nit)} iteration(s) because the objective "
                 "stopped decreasing, but the model is far from a minimum (largest gradient "
