@@ -193,6 +193,10 @@ def test_dark_mode_keeps_text_contrast(path, contexts, base_url):
     ("cross-entropy", "03_loss_and_gradients.html"),
     ("temperature", "01_scores_to_probabilities.html"),
     ("CrossEntropyLoss", "06_pytorch.html"),
+    ("TF-IDF", "07_text_classification.html"),
+    ("segmentation", "08_images_at_scale.html"),
+    ("reject option", "10_rare_classes.html"),
+    ("reliability diagram", "11_calibration.html"),
 ])
 def test_search_finds_course_terms(term, expected_page, page_of):
     page = page_of(f"search.html?q={term}")
