@@ -130,7 +130,11 @@ class SliderFigure:
             f'<img id="{ids["image"]}" src="{default.data_uri}" alt="{esc(default.alt)}"'
             f' width="{self.width}" height="{self.height}"'
             ' style="max-width: 100%; height: auto">',
-            f'<figcaption id="{ids["caption"]}">{esc(default.caption)}</figcaption>',
+            # The caption keeps the colour of the output around it: Jupyter Book's dark mode
+            # draws HTML outputs on a light panel but greys every <figcaption> for a dark
+            # page, which left 2:1 contrast (axe-core, color-contrast).
+            f'<figcaption id="{ids["caption"]}" style="color: inherit">'
+            f'{esc(default.caption)}</figcaption>',
             f'<script type="application/json">{frames_json}</script>',
             "<script>" + _SCRIPT % {"root": json.dumps(ids["root"])} + "</script>",
             "</figure>",
