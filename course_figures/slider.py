@@ -35,9 +35,10 @@ __all__ = ["MAX_FIGURE_BYTES", "Frame", "SliderFigure", "slider_figure"]
 MAX_FIGURE_BYTES = 300_000
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
-# name -> (file, line) of the call that made it: a second call site with the same name
-# would repeat the element ids in a page; re-running the same cell is fine.
-_NAMES: dict[str, tuple[str, int]] = {}
+# name -> (file and line of the call, label and values): another figure with the same name
+# would repeat the element ids in a page. The same call again (a re-run cell), or a call
+# for the same label and values (a cell edited, then re-run), is the same figure.
+_NAMES: dict[str, tuple[tuple[str, int], tuple]] = {}
 
 Text = str | Callable[[float], str] | Sequence[str]
 
@@ -270,10 +271,13 @@ def slider_figure(
 
     caller = sys._getframe(1)
     site = (caller.f_code.co_filename, caller.f_lineno)
-    if _NAMES.setdefault(name, site) != site:
-        file, line = _NAMES[name]
+    identity = (label, tuple(numbers))
+    earlier_site, earlier_identity = _NAMES.setdefault(name, (site, identity))
+    if earlier_site != site and earlier_identity != identity:
+        file, line = earlier_site
         raise ValueError(f"the name {name!r} is already used by the slider figure made at "
                          f"{file}:{line}; element ids must be unique in a page")
+    _NAMES[name] = (site, identity)
 
     frames = []
     size = None

@@ -210,7 +210,12 @@ def test_a_name_used_by_another_figure_is_refused():
                    name="fig-test-twice", figsize=(2, 2), dpi=30)
     slider_figure(draw_bars, [1, 2], **options)
     with pytest.raises(ValueError, match="already used by the slider figure made at"):
-        slider_figure(draw_bars, [1, 2], **options)  # another call site: the same ids
+        slider_figure(draw_bars, [1, 3], **options)  # another figure, the same ids
+    with pytest.raises(ValueError, match="already used"):
+        slider_figure(draw_bars, [1, 2], **{**options, "label": "w"})
+    # Another call for the same label and values is the same figure: an edited cell, run
+    # again in a notebook, must not need a restart.
+    slider_figure(draw_bars, [1, 2], **{**options, "caption": "edited {value}"})
 
 
 def test_values_of_texts_may_be_given_one_per_value():
