@@ -77,7 +77,51 @@ def _add_words(stats: ChapterStats, kind: str, lines: list[str]) -> None:
 
 
 def _is_image_output(output: dict) -> bool:
+    # A slider figure (course_figures) counts too: its output holds its default frame as PNG.
     return "image/png" in output.get("data", {}) or "image/svg+xml" in output.get("data", {})
+
+
+_SLIDER_ROOT = re.compile(r'<figure class="course-slider" id="([^"]+)-slider-root"')
+_SLIDER_FRAMES = re.compile(r'<script type="application/json">(.*?)</script>', re.S)
+MIN_ALT_WORDS = 8
+
+
+def slider_frames(cell: dict) -> tuple[str, list[dict]] | None:
+    """The name and frames (text, alt, caption) of a cell's slider figure, if it shows one."""
+    for output in cell.get("outputs", []):
+        page = output.get("data", {}).get("text/html", "")
+        page = "".join(page) if isinstance(page, list) else page
+        root = _SLIDER_ROOT.search(page)
+        if root:
+            return root.group(1), json.loads(_SLIDER_FRAMES.search(page).group(1))
+    return None
+
+
+def alt_text_problems(cell: dict) -> list[str]:
+    """What is wrong with the alt text of a captioned figure's cell (empty if nothing).
+
+    A static figure takes its alt text from the cell metadata (``mystnb.image.alt``); a
+    slider figure has one per frame, which must each say what the frame shows, differ
+    from frame to frame (the image changes), and belong to the figure the metadata names.
+    """
+    figure = cell.get("metadata", {}).get("mystnb", {}).get("figure")
+    if not figure:
+        return []
+    name = figure.get("name")
+    slider = slider_frames(cell)
+    if slider is None:
+        alt = cell["metadata"]["mystnb"].get("image", {}).get("alt", "")
+        if len(alt.split()) < MIN_ALT_WORDS:
+            return [f"{name}: alt text too short: {alt!r}"]
+        return []
+    slider_name, frames = slider
+    problems = [f"{name}: frame {frame['text']!r} alt text too short: {frame['alt']!r}"
+                for frame in frames if len(frame["alt"].split()) < MIN_ALT_WORDS]
+    if len({frame["alt"] for frame in frames}) < len(frames):
+        problems.append(f"{name}: two frames of the slider share an alt text")
+    if slider_name != name:
+        problems.append(f"{name}: the slider figure is named {slider_name!r}")
+    return problems
 
 
 def measure(path: Path) -> ChapterStats:

@@ -284,3 +284,91 @@ def check_page(context, base_url: str, path: str, links: LinkChecker, blocked: l
 def fetch_json(url: str) -> dict:
     with urllib.request.urlopen(url, timeout=10) as response:
         return json.loads(response.read())
+
+
+# Slider figures (course_figures): reached and moved with the keyboard alone.
+
+_SLIDER_STATE = """async (name) => {
+  const root = document.getElementById(name + "-slider-root");
+  if (!root) return null;
+  const input = root.querySelector("input[type=range]");
+  const image = root.querySelector("img");
+  await image.decode().catch(() => null);
+  const outer = root.parentElement.closest("figure");
+  return {
+    index: Number(input.value),
+    valuetext: input.getAttribute("aria-valuetext"),
+    shown: root.querySelector("output").textContent,
+    label: input.labels.length ? input.labels[0].textContent : null,
+    visible: input.getClientRects().length > 0,
+    alt: image.alt,
+    src: image.getAttribute("src"),
+    loaded: image.complete && image.naturalWidth > 0,
+    caption: root.querySelector("figcaption").textContent,
+    figure: outer ? outer.id : null,
+    number: outer && outer.querySelector(":scope > figcaption .caption-number")
+      ? outer.querySelector(":scope > figcaption .caption-number").textContent : null,
+  };
+}"""
+
+
+def slider_state(page, name: str) -> dict | None:
+    """What a reader sees of slider figure ``name`` now (None if it is not on the page)."""
+    return page.evaluate(_SLIDER_STATE, name)
+
+
+def tab_to(page, element_id: str, max_presses: int = 800) -> int | None:
+    """Press Tab until ``element_id`` has the focus; the number of presses, or None."""
+    for presses in range(1, max_presses + 1):
+        page.keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement && document.activeElement.id") \
+                == element_id:
+            return presses
+    return None
+
+
+def check_slider(page, name: str, frames: list[dict]) -> tuple[list[str], int | None]:
+    """Reach slider figure ``name`` with Tab from where the focus is, move it with the
+    arrow keys, End and Home, and compare what the page shows with ``frames`` (its
+    frames' texts as the chapter wrote them: ``text``, ``alt``, ``caption``). Returns
+    the problems and the number of Tab presses it took."""
+    problems: list[str] = []
+    start = slider_state(page, name)
+    if start is None:
+        return [f"{name}: no slider figure on the page"], None
+    if not start["visible"]:
+        problems.append(f"{name}: the slider is not visible (did its script run?)")
+    presses = tab_to(page, f"{name}-slider-input")
+    if presses is None:
+        return [*problems, f"{name}: the slider cannot be reached with Tab"], None
+    # Sphinx writes a figure's name in lower case as its id (fig-05-C -> fig-05-c).
+    if start["figure"] != name.lower() or not (start["number"] or "").startswith("Fig"):
+        problems.append(f"{name}: not inside its numbered figure ({start['figure']!r})")
+    if not start["label"]:
+        problems.append(f"{name}: the slider has no label")
+
+    def expect(state: dict, index: int, step: str) -> None:
+        frame = frames[index]
+        seen = {"index": state["index"], "valuetext": state["valuetext"],
+                "shown": state["shown"], "alt": state["alt"], "caption": state["caption"]}
+        wanted = {"index": index, "valuetext": frame["text"], "shown": frame["text"],
+                  "alt": frame["alt"], "caption": frame["caption"]}
+        problems.extend(f"{name} after {step}: {key} is {seen[key]!r}, not {wanted[key]!r}"
+                        for key in wanted if seen[key] != wanted[key])
+        if not state["loaded"]:
+            problems.append(f"{name} after {step}: the image did not load")
+
+    expect(start, start["index"], "loading")
+    key, neighbour = ("ArrowRight", start["index"] + 1) if start["index"] + 1 < len(frames) \
+        else ("ArrowLeft", start["index"] - 1)
+    sources = {start["index"]: start["src"]}  # frame index -> image shown
+    for step, index in [(key, neighbour), ("End", len(frames) - 1), ("Home", 0)]:
+        page.keyboard.press(step)
+        state = slider_state(page, name)
+        expect(state, index, step)
+        if index in sources and state["src"] != sources[index]:
+            problems.append(f"{name} after {step}: another image for the same frame")
+        elif index not in sources and state["src"] in sources.values():
+            problems.append(f"{name} after {step}: the image did not change")
+        sources.setdefault(index, state["src"])
+    return problems, presses

@@ -21,11 +21,14 @@ import sys
 from pathlib import Path
 
 import book_toc
+import chapter_rules
 import pytest
 import sitecheck
 import yaml
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import sync_playwright
+
+from course_figures import MAX_FIGURE_BYTES
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
@@ -389,3 +392,141 @@ def test_pdf_of_the_whole_book(contexts, links):
     titles = [_title(book_toc.resolve(entry)) for entry in book_toc.toc_files()[1:]]
     html = (build_site.PDF_PAGE / build_site.SINGLE_PAGE).read_text()
     assert [title for title in titles if title not in html] == []
+
+
+# Slider figures (course_figures, issue 19): figures a reader moves without a kernel.
+
+def _sliders() -> dict[str, dict[str, list[dict]]]:
+    """Page -> {figure name: frames (text, alt, caption)}, read from the committed
+    notebooks, so that the texts the browser shows are compared with what the chapter
+    wrote, not with the page's own script data."""
+    found: dict[str, dict[str, list[dict]]] = {}
+    for path in NOTEBOOK_PAGES:
+        cells = json.loads((ROOT / path.replace(".html", ".ipynb")).read_text())["cells"]
+        for cell in cells:
+            slider = chapter_rules.slider_frames(cell)
+            if slider:
+                found.setdefault(path, {})[slider[0]] = slider[1]
+    return found
+
+
+SLIDERS = _sliders()
+# Page weight: one figure at most MAX_FIGURE_BYTES (300 KB, frames as base64 included;
+# course_figures refuses to make a larger one), a page's slider figures at most twice that.
+SLIDER_PAGE_BUDGET = 2 * MAX_FIGURE_BYTES
+SLIDER_WEIGHTS = ROOT / "tests" / "artifacts" / "slider_weights.md"
+_SLIDER_HTML = re.compile(r'<figure class="course-slider" id="([^"]+)-slider-root".*?</figure>',
+                          re.S)
+
+
+def test_the_movable_figures_are_where_they_teach():
+    names = {name for figures in SLIDERS.values() for name in figures}
+    assert names >= {"fig-01-temperature-slider", "fig-04-learning-rate-slider",
+                     "fig-05-C-slider", "fig-05-temperature-slider"}
+
+
+def _watch(page) -> list[str]:
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(f"page error: {error}"))
+    page.on("console", lambda m: m.type == "error" and errors.append(f"console: {m.text}"))
+    return errors
+
+
+@pytest.mark.parametrize("path", SLIDERS)
+def test_slider_figures_move_with_the_keyboard_alone(path, contexts, base_url):
+    """Tab from the top of the page reaches every slider; ArrowRight, End and Home move
+    it; the value shown, aria-valuetext, the image, its alt text and the caption follow."""
+    context, blocked = contexts.get(base_url, "desktop")
+    del blocked[:]
+    page = context.new_page()
+    try:
+        errors = _watch(page)
+        page.goto(base_url + path)
+        sitecheck.wait_until_rendered(page)
+        for name, frames in SLIDERS[path].items():
+            problems, presses = sitecheck.check_slider(page, name, frames)
+            assert problems == [], name
+            print(f"{name}: reached with {presses} Tab presses")
+        assert errors == []
+        assert blocked == []
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("path", SLIDERS)
+def test_slider_figures_work_from_disk(path, browser, site):
+    """Opened as a file (file://), with no server: the sliders still move."""
+    context = browser.new_context(viewport=sitecheck.DESKTOP, service_workers="block")
+    off_machine: list[str] = []
+
+    def block(route, request):
+        off_machine.append(request.url)
+        route.abort()
+
+    context.route(re.compile(r"^(?!file:|data:)"), block)
+    page = context.new_page()
+    try:
+        errors = _watch(page)
+        page.goto((site / path).as_uri(), wait_until="load")
+        for name, frames in SLIDERS[path].items():
+            problems, _ = sitecheck.check_slider(page, name, frames)
+            assert problems == [], name
+        assert off_machine == []
+        assert errors == []
+    finally:
+        context.close()
+
+
+def test_slider_figures_keep_to_their_page_weight_budget(site):
+    """Report the bytes each slider figure adds to its page, and keep to the budget."""
+    rows = ["| page | figure | frames | bytes | page total |", "| --- | --- | --- | --- | --- |"]
+    over = []
+    for path, figures in SLIDERS.items():
+        html = (site / path).read_text()
+        weights = {m.group(1): len(m.group(0).encode()) for m in _SLIDER_HTML.finditer(html)}
+        assert set(weights) == set(figures), path  # each figure once in the page
+        page_bytes = len((site / path).read_bytes())
+        for name, size in weights.items():
+            rows.append(f"| {path} | {name} | {len(figures[name])} | {size:,} | {page_bytes:,} |")
+            if size > MAX_FIGURE_BYTES:
+                over.append(f"{name}: {size:,} bytes")
+        total = sum(weights.values())
+        rows.append(f"| {path} | all sliders | | {total:,} | {page_bytes:,} |")
+        if total > SLIDER_PAGE_BUDGET:
+            over.append(f"{path}: {total:,} bytes of slider figures")
+    SLIDER_WEIGHTS.parent.mkdir(parents=True, exist_ok=True)
+    SLIDER_WEIGHTS.write_text("\n".join(rows) + "\n")
+    print("\n".join(rows))
+    assert over == []
+
+
+def test_the_slider_check_catches_a_dead_slider(site, browser, tmp_path):
+    """Planted defects: a slider without its script, and one whose script forgets the alt
+    text. The keyboard check must report both."""
+    path = "book/01_scores_to_probabilities.html"
+    (name, frames), = SLIDERS[path].items()
+    html = (site / path).read_text()
+    script = re.compile(r"<script>\(function \(\) \{.*?\}\)\(\);</script>", re.S)
+    assert len(script.findall(html)) == 1
+    broken = tmp_path / "site"
+    shutil.copytree(site, broken)
+    (broken / "book" / "no_script.html").write_text(script.sub("", html))
+    forgetful = html.replace("image.alt = frame.alt;", "")
+    assert forgetful != html
+    (broken / "book" / "no_alt.html").write_text(forgetful)
+    with sitecheck.serve(broken) as url:
+        blocked: list[str] = []
+        context = sitecheck.offline_context(browser, url, sitecheck.DESKTOP, blocked)
+        try:
+            found = {}
+            for variant in ("no_script", "no_alt"):
+                page = context.new_page()
+                page.goto(f"{url}book/{variant}.html")
+                found[variant], _ = sitecheck.check_slider(page, name, frames)
+                page.close()
+        finally:
+            context.close()
+    assert any("cannot be reached with Tab" in p for p in found["no_script"])
+    assert any("not visible" in p for p in found["no_script"])
+    assert any(p.startswith(f"{name} after ArrowRight: alt is") for p in found["no_alt"])
+    assert not any("caption is" in p for p in found["no_alt"])  # the rest still works

@@ -39,7 +39,7 @@ PDF_PAGE = PDF_ROOT / "_build" / "singlehtml"
 PDF = PDF_ROOT / "softmax-regression.pdf"
 SINGLE_PAGE = "softmax-regression.html"
 SOURCES = ("_config.yml", "_toc.yml", "_static", "_templates", "book", "softmax_lib",
-           "tools/sphinx_ext")
+           "course_figures", "tools/sphinx_ext")
 STAMP = ".course-build-finished"  # Sphinx's .buildinfo is not rewritten on every build
 
 
