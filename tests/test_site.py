@@ -422,7 +422,8 @@ _SLIDER_HTML = re.compile(r'<figure class="course-slider" id="([^"]+)-slider-roo
 def test_the_movable_figures_are_where_they_teach():
     names = {name for figures in SLIDERS.values() for name in figures}
     assert names >= {"fig-01-temperature-slider", "fig-04-learning-rate-slider",
-                     "fig-05-C-slider", "fig-05-temperature-slider"}
+                     "fig-05-C-slider", "fig-05-temperature-slider",
+                     "fig-11-temperature-slider"}
 
 
 def _watch(page) -> list[str]:
