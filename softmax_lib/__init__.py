@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from .bandits import BanditResult, boltzmann_probabilities, simulate_bandit
 from .calibration import (
     ReliabilityTable,
     expected_calibration_error,
@@ -80,6 +81,9 @@ __all__ = [
     "REJECT",
     "adjust_priors",
     "estimate_priors_em",
+    "boltzmann_probabilities",
+    "simulate_bandit",
+    "BanditResult",
     *_LAZY,
 ]
 
