@@ -17,6 +17,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .core import log_softmax, softmax
+from .decisions import _checked_proba
 
 __all__ = ["ReliabilityTable", "expected_calibration_error", "fit_temperature",
            "reliability_table", "temperature_scaled_log_loss"]
@@ -38,13 +39,11 @@ class ReliabilityTable(NamedTuple):
 
 
 def _checked_proba_and_labels(proba: ArrayLike, y: ArrayLike) -> tuple[NDArray, NDArray]:
-    from sklearn.utils import check_array, check_consistent_length
+    from sklearn.utils import check_consistent_length
 
-    proba = check_array(proba, dtype=np.float64, ensure_min_features=2, input_name="proba")
+    proba = _checked_proba(proba)
     y = _checked_labels(y, proba.shape[1])
     check_consistent_length(proba, y)
-    if np.any(proba < 0) or not np.allclose(proba.sum(axis=1), 1.0, rtol=0, atol=1e-6):
-        raise ValueError("proba must hold probabilities: non-negative rows that sum to 1")
     return proba, y
 
 

@@ -156,13 +156,15 @@ def adjust_priors(
     """
     proba = _checked_proba(proba)
     n_classes = proba.shape[1]
-    ratio = (_checked_priors(new_priors, n_classes, "new_priors")
-             / _checked_priors(train_priors, n_classes, "train_priors"))
+    return _reweighted(proba, _checked_priors(new_priors, n_classes, "new_priors")
+                       / _checked_priors(train_priors, n_classes, "train_priors"))
+
+
+def _reweighted(proba: NDArray[np.float64], ratio: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``proba * ratio``, rows renormalised; the rows stay positive-sum because ``proba``
+    rows sum to 1 and every ratio is positive (both checked by the callers)."""
     weighted = proba * ratio
-    totals = weighted.sum(axis=1, keepdims=True)
-    if np.any(totals <= 0):  # only possible for rows of zeros, which _checked_proba rejects
-        raise ValueError("proba has a row that gives every class zero probability")
-    return weighted / totals
+    return weighted / weighted.sum(axis=1, keepdims=True)
 
 
 def estimate_priors_em(
@@ -206,7 +208,8 @@ def estimate_priors_em(
     priors = train_priors.copy()
     for _ in range(int(max_iter)):
         # A prior can reach 0 only in the limit; keep it positive so the ratio is defined.
-        adjusted = adjust_priors(proba, train_priors, priors)
+        # The inputs were checked once above, not again in every step.
+        adjusted = _reweighted(proba, priors / train_priors)
         new_priors = np.maximum(adjusted.mean(axis=0), np.finfo(float).tiny)
         new_priors /= new_priors.sum()
         converged = np.max(np.abs(new_priors - priors)) <= tol
@@ -216,4 +219,4 @@ def estimate_priors_em(
     else:
         warnings.warn(f"EM did not converge in {max_iter} steps (tol={tol})",
                       ConvergenceWarning, stacklevel=2)
-    return priors, adjust_priors(proba, train_priors, priors)
+    return priors, _reweighted(proba, priors / train_priors)
