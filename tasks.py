@@ -168,8 +168,8 @@ def pdf() -> None:
 
 def test() -> None:
     """Lint, then run the unit tests (the labs' grading tests among them), the doctests,
-    every notebook under nbval and the browser tests of the site (built first if any
-    source is newer than the last build)."""
+    every notebook under nbval and the browser tests of the site (built first, from the
+    committed outputs that nbval checks, if any source is newer than the last build)."""
     setup_with_data()
     setup_labs()
     if "not browser" not in " ".join(sys.argv[2:]):

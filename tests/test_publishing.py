@@ -183,7 +183,8 @@ def test_editable_install_reads_version_and_licence_with_the_pinned_backend(tmp_
 _LOADER = re.compile(
     r"\b(load_iris|load_wine|load_digits|load_breast_cancer|load_fashion_mnist"
     r"|load_20newsgroups|make_noisy_line|make_blobs|make_classification|make_moons"
-    r"|make_circles|make_gaussian_quantiles|fetch_\w+)\(")
+    r"|make_circles|make_gaussian_quantiles|make_multilabel_classification|load_penguins"
+    r"|fetch_\w+)\(")
 
 
 def _code_of(path: Path) -> str:

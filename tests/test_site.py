@@ -1,6 +1,7 @@
 """The website as readers see it, in headless Chromium with no network.
 
-The site is built first if any source is newer than the last build (``tools/build_site.py``),
+The site is built first if any source is newer than the last build (``tools/build_site.py``,
+from the committed notebook outputs, which strict nbval checks in the same run), then
 served on 127.0.0.1, and every page is visited at a desktop and a phone width; any request
 that would leave the machine is blocked and counted as a failure. The checks themselves
 are in ``sitecheck.py``; the last test plants defects in a copy of a page to show that
@@ -47,9 +48,11 @@ WIDTHS = {"desktop": sitecheck.DESKTOP, "phone": sitecheck.PHONE}
 
 
 def _fresh(student: bool) -> Path:
+    # From the committed outputs: strict nbval, in the same run, checks that they are what
+    # a fresh execution prints (see build_site.build).
     site = build_site.STUDENT_SITE if student else build_site.SITE
     if not build_site.is_fresh(site):
-        build_site.build(student=student)
+        build_site.build(student=student, execute=False)
     return site
 
 
