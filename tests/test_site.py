@@ -203,6 +203,9 @@ def test_dark_mode_keeps_text_contrast(path, contexts, base_url):
     ("segmentation", "08_images_at_scale.html"),
     ("reject option", "10_rare_classes.html"),
     ("reliability diagram", "11_calibration.html"),
+    ("stacking", "12_choosing_a_model.html"),
+    ("bandit", "13_softmax_decisions.html"),
+    ("memmap", "14_out_of_memory.html"),
 ])
 def test_search_finds_course_terms(term, expected_page, page_of):
     page = page_of(f"search.html?q={term}")
