@@ -10,7 +10,10 @@ import copy
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
+import scipy.sparse.linalg  # noqa: F401  (sp.linalg.norm)
 
+import softmax_lib as sl
 from softmax_lib import exercises
 from softmax_lib.exercises import ExerciseCheckError
 
@@ -100,6 +103,107 @@ def train_with_early_stopping(model, loss_fn, optimizer, train_loader, val_loade
                 break
     model.load_state_dict(best_state)
     return history
+
+
+def tfidf_from_counts(counts):
+    counts = sp.csr_matrix(counts, dtype=np.float64)
+    n_documents, n_words = counts.shape
+    doc_freq = np.bincount(counts.indices, minlength=n_words)
+    idf = np.log((1 + n_documents) / (1 + doc_freq)) + 1
+    weighted = counts @ sp.diags(idf)
+    norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return sp.csr_matrix(sp.diags(1 / norms) @ weighted)
+
+
+def bayes_decision(proba, cost_matrix=None, reject_cost=None):
+    proba = np.asarray(proba, dtype=float)
+    if cost_matrix is None:
+        cost_matrix = 1.0 - np.eye(proba.shape[1])
+    expected = proba @ np.asarray(cost_matrix, dtype=float)
+    decisions = expected.argmin(axis=1)
+    if reject_cost is not None:
+        decisions = np.where(expected.min(axis=1) > reject_cost, -1, decisions)
+    return decisions
+
+
+def adjust_priors(proba, train_priors, new_priors):
+    weighted = np.asarray(proba) * (np.asarray(new_priors) / np.asarray(train_priors))
+    return weighted / weighted.sum(axis=1, keepdims=True)
+
+
+def estimate_priors_em(proba, train_priors, max_iter=1000, tol=1e-8):
+    priors = np.asarray(train_priors, dtype=float)
+    n_iterations, converged = 0, False
+    while not converged and n_iterations < max_iter:
+        new_estimate = adjust_priors(proba, train_priors, priors).mean(axis=0)
+        converged = np.abs(new_estimate - priors).max() <= tol
+        priors, n_iterations = new_estimate, n_iterations + 1
+    return priors, adjust_priors(proba, train_priors, priors), n_iterations
+
+
+def fit_temperature(logits, y):
+    from scipy.optimize import minimize_scalar
+
+    logits = np.asarray(logits, dtype=np.float64)
+    rows = np.arange(len(y))
+
+    def mean_cross_entropy(log_T):
+        return -sl.log_softmax(logits / np.exp(log_T))[rows, y].mean()
+
+    result = minimize_scalar(mean_cross_entropy, bounds=(-5, 5), method="bounded",
+                             options={"xatol": 1e-10})
+    return float(np.exp(result.x))
+
+
+def softmax_bandit(arm_means, n_steps, temperature, seed):
+    return _bandit(arm_means, n_steps, temperature, seed)
+
+
+def _bandit(arm_means, n_steps, temperature, seed, max_shift=True, rng=None,
+            choose=None, keep_last_reward=False):
+    rng = np.random.default_rng(seed) if rng is None else rng
+    arm_means = np.asarray(arm_means, dtype=float)
+    n_arms = len(arm_means)
+    estimates, pulls = np.zeros(n_arms), np.zeros(n_arms)
+    actions = np.empty(n_steps, dtype=int)
+    for t in range(n_steps):
+        if choose is not None:
+            arm = choose(estimates, temperature, rng)
+        else:
+            scaled = estimates / temperature
+            weights = np.exp(scaled - scaled.max() if max_shift else scaled)
+            arm = rng.choice(n_arms, p=weights / weights.sum())
+        reward = arm_means[arm] + rng.standard_normal()
+        pulls[arm] += 1
+        if keep_last_reward:
+            estimates[arm] = reward
+        else:
+            estimates[arm] += (reward - estimates[arm]) / pulls[arm]
+        actions[t] = arm
+    return actions
+
+
+def stream_fit(path, y, chunk_rows, n_epochs, seed, C=0.1, initial_rate=0.5):
+    return _stream_fit(path, y, chunk_rows, n_epochs, seed, C, initial_rate)
+
+
+def _stream_fit(path, y, chunk_rows, n_epochs, seed, C=0.1, initial_rate=0.5,
+                scale_C=True, last_chunk=True, mean_dtype=np.float64):
+    X = np.load(path, mmap_mode="r")
+    n_rows = X.shape[0]
+    starts = range(0, n_rows if last_chunk else n_rows - chunk_rows + 1, chunk_rows)
+    total = sum(X[start:start + chunk_rows].sum(axis=0, dtype=mean_dtype) for start in starts)
+    mean = (total / n_rows).astype(X.dtype)
+    model = sl.SoftmaxRegression(solver="sgd", C=C * n_rows / chunk_rows if scale_C else C,
+                                 batch_size=100, random_state=seed)
+    rng = np.random.RandomState(seed)
+    for epoch in range(n_epochs):
+        model.set_params(learning_rate=initial_rate / (1 + epoch))
+        for start in np.array(starts)[rng.permutation(len(starts))]:
+            rows = slice(start, start + chunk_rows)
+            model.partial_fit(X[rows] - mean, y[rows], classes=np.unique(y))
+    return model
 
 
 # --- broken variants ----------------------------------------------------------------------
@@ -257,6 +361,152 @@ def ece_unweighted(proba, y, n_bins):
     return float(np.mean(np.abs(accuracy[filled] - mean_confidence[filled])))
 
 
+def tfidf_without_smoothing(counts):
+    counts = sp.csr_matrix(counts, dtype=np.float64)
+    n_documents = counts.shape[0]
+    idf = np.log(n_documents / np.bincount(counts.indices, minlength=counts.shape[1])) + 1
+    weighted = counts @ sp.diags(idf)
+    return sp.csr_matrix(sp.diags(1 / np.maximum(sp.linalg.norm(weighted, axis=1), 1e-300))
+                         @ weighted)
+
+
+def tfidf_idf_not_logged(counts):
+    counts = sp.csr_matrix(counts, dtype=np.float64)
+    n_documents = counts.shape[0]
+    doc_freq = np.bincount(counts.indices, minlength=counts.shape[1])
+    weighted = counts @ sp.diags((1 + n_documents) / (1 + doc_freq) + 1)
+    norms = sp.linalg.norm(weighted, axis=1)
+    norms[norms == 0] = 1.0
+    return sp.csr_matrix(sp.diags(1 / norms) @ weighted)
+
+
+def tfidf_l1_rows(counts):
+    weighted = tfidf_from_counts(counts)
+    sums = np.asarray(abs(weighted).sum(axis=1)).ravel()
+    sums[sums == 0] = 1.0
+    return sp.csr_matrix(sp.diags(1 / sums) @ weighted)
+
+
+def tfidf_empty_rows_nan(counts):
+    counts = sp.csr_matrix(counts, dtype=np.float64).toarray()
+    n_documents = counts.shape[0]
+    doc_freq = np.count_nonzero(counts, axis=0)
+    weighted = counts * (np.log((1 + n_documents) / (1 + doc_freq)) + 1)
+    return sp.csr_matrix(weighted / np.linalg.norm(weighted, axis=1, keepdims=True))
+
+
+def tfidf_in_place(counts):
+    counts = sp.csr_matrix(counts, dtype=np.float64)  # no copy of a float64 CSR matrix
+    n_documents, n_words = counts.shape
+    doc_freq = np.bincount(counts.indices, minlength=n_words)
+    counts.data *= (np.log((1 + n_documents) / (1 + doc_freq)) + 1)[counts.indices]
+    norms = sp.linalg.norm(counts, axis=1)
+    norms[norms == 0] = 1.0
+    return sp.csr_matrix(sp.diags(1 / norms) @ counts)
+
+
+def bayes_argmax_of_costs(proba, cost_matrix=None, reject_cost=None):
+    proba = np.asarray(proba, dtype=float)
+    if cost_matrix is None:
+        return bayes_decision(proba, None, reject_cost)
+    return np.argmax(proba @ np.asarray(cost_matrix), axis=1)
+
+
+def bayes_transposed_costs(proba, cost_matrix=None, reject_cost=None):
+    if cost_matrix is None:
+        return bayes_decision(proba, None, reject_cost)
+    return bayes_decision(proba, np.asarray(cost_matrix).T, reject_cost)
+
+
+def bayes_reject_at_equality(proba, cost_matrix=None, reject_cost=None):
+    decisions = bayes_decision(proba, cost_matrix)
+    if reject_cost is None:
+        return decisions
+    costs = np.asarray(proba) @ (1.0 - np.eye(np.shape(proba)[1]) if cost_matrix is None
+                                 else np.asarray(cost_matrix))
+    return np.where(costs.min(axis=1) >= reject_cost, -1, decisions)
+
+
+def adjust_priors_upside_down(proba, train_priors, new_priors):
+    return adjust_priors(proba, new_priors, train_priors)
+
+
+def adjust_priors_not_normalised(proba, train_priors, new_priors):
+    return np.asarray(proba) * (np.asarray(new_priors) / np.asarray(train_priors))
+
+
+def em_one_step(proba, train_priors, max_iter=1000, tol=1e-8):
+    priors = np.asarray(proba).mean(axis=0)
+    return priors, adjust_priors(proba, train_priors, priors)
+
+
+def em_compounding(proba, train_priors, max_iter=1000, tol=1e-8):
+    # Adjusts the already adjusted probabilities again at every step.
+    priors, adjusted = np.asarray(train_priors, dtype=float), np.asarray(proba)
+    for _ in range(max_iter):
+        adjusted = adjust_priors(adjusted, train_priors, priors)
+        new_estimate = adjusted.mean(axis=0)
+        if np.abs(new_estimate - priors).max() <= tol:
+            break
+        priors = new_estimate
+    return new_estimate, adjusted
+
+
+def temperature_inverse(logits, y):
+    return 1.0 / fit_temperature(logits, y)
+
+
+def temperature_log(logits, y):
+    return float(np.log(fit_temperature(logits, y)))
+
+
+def temperature_log_of_softmax(logits, y):
+    from scipy.optimize import minimize_scalar
+
+    logits, rows = np.asarray(logits, dtype=np.float64), np.arange(len(y))
+
+    def mean_cross_entropy(log_T):
+        e = np.exp(logits / np.exp(log_T))
+        return -np.log(e / e.sum(axis=1, keepdims=True))[rows, y].mean()
+
+    return float(np.exp(minimize_scalar(mean_cross_entropy, bounds=(-5, 5),
+                                        method="bounded").x))
+
+
+def bandit_never_exploring(arm_means, n_steps, temperature, seed):
+    return _bandit(arm_means, n_steps, temperature, seed,
+                   choose=lambda estimates, T, rng: int(np.argmax(estimates)))
+
+
+def bandit_without_max_shift(arm_means, n_steps, temperature, seed):
+    return _bandit(arm_means, n_steps, temperature, seed, max_shift=False)
+
+
+def bandit_with_the_global_generator(arm_means, n_steps, temperature, seed):
+    return _bandit(arm_means, n_steps, temperature, seed, rng=np.random.default_rng())
+
+
+def bandit_multiplying_by_t(arm_means, n_steps, temperature, seed):
+    return _bandit(arm_means, n_steps, 1.0 / temperature, seed)
+
+
+def bandit_keeping_the_last_reward(arm_means, n_steps, temperature, seed):
+    return _bandit(arm_means, n_steps, temperature, seed, keep_last_reward=True)
+
+
+def stream_fit_with_float32_mean(path, y, chunk_rows, n_epochs, seed):
+    # Not a mistake: a mean summed in float32 changes the coefficients by rounding only.
+    return _stream_fit(path, y, chunk_rows, n_epochs, seed, mean_dtype=np.float32)
+
+
+def stream_fit_without_scaling_C(path, y, chunk_rows, n_epochs, seed):
+    return _stream_fit(path, y, chunk_rows, n_epochs, seed, scale_C=False)
+
+
+def stream_fit_dropping_the_last_chunk(path, y, chunk_rows, n_epochs, seed):
+    return _stream_fit(path, y, chunk_rows, n_epochs, seed, last_chunk=False)
+
+
 # --- the tests ----------------------------------------------------------------------------
 
 CORRECT = [
@@ -269,10 +519,28 @@ CORRECT = [
     (exercises.check_reliability_table, reliability_table),
     (exercises.check_expected_calibration_error, expected_calibration_error),
     (exercises.check_train_with_early_stopping, train_with_early_stopping),
+    (exercises.check_tfidf_from_counts, tfidf_from_counts),
+    (exercises.check_bayes_decision, bayes_decision),
+    (exercises.check_bayes_decision, sl.bayes_decision),
+    (exercises.check_adjust_priors, adjust_priors),
+    (exercises.check_adjust_priors, sl.adjust_priors),
+    (exercises.check_estimate_priors_em, estimate_priors_em),
+    (exercises.check_estimate_priors_em, sl.estimate_priors_em),
+    (exercises.check_fit_temperature, fit_temperature),
+    (exercises.check_fit_temperature, sl.fit_temperature),
+    (exercises.check_softmax_bandit, softmax_bandit),
+    (exercises.check_stream_fit, stream_fit),
+    (exercises.check_stream_fit, stream_fit_with_float32_mean),
 ]
 
 
-@pytest.mark.parametrize("checker, solution", CORRECT, ids=lambda f: f.__name__)
+def _solution_id(solution):
+    library = solution.__module__.startswith("softmax_lib")
+    return f"sl.{solution.__name__}" if library else solution.__name__
+
+
+@pytest.mark.parametrize("checker, solution", CORRECT,
+                         ids=[f"{c.__name__}-{_solution_id(s)}" for c, s in CORRECT])
 def test_a_correct_solution_passes(checker, solution, capsys):
     checker(solution)
     assert capsys.readouterr().out.strip().endswith("checks passed")
@@ -299,6 +567,28 @@ BROKEN = [
     (exercises.check_train_with_early_stopping, early_stopping_without_copy, "deepcopy"),
     (exercises.check_train_with_early_stopping, early_stopping_without_eval_mode, "eval"),
     (exercises.check_train_with_early_stopping, early_stopping_never, "stop after 4"),
+    (exercises.check_tfidf_from_counts, tfidf_without_smoothing, "not smoothed"),
+    (exercises.check_tfidf_from_counts, tfidf_idf_not_logged, "not logged"),
+    (exercises.check_tfidf_from_counts, tfidf_l1_rows, "Euclidean length"),
+    (exercises.check_tfidf_from_counts, tfidf_empty_rows_nan, "without any word became"),
+    (exercises.check_tfidf_from_counts, tfidf_in_place, "changed its input"),
+    (exercises.check_bayes_decision, bayes_argmax_of_costs, "largest.*argmin"),
+    (exercises.check_bayes_decision, bayes_transposed_costs, "transposed"),
+    (exercises.check_bayes_decision, bayes_reject_at_equality, "exceeds"),
+    (exercises.check_adjust_priors, adjust_priors_upside_down, "upside down"),
+    (exercises.check_adjust_priors, adjust_priors_not_normalised, "sum to 1"),
+    (exercises.check_estimate_priors_em, em_one_step, "one M step"),
+    (exercises.check_estimate_priors_em, em_compounding, "EM estimates"),
+    (exercises.check_fit_temperature, temperature_inverse, "1 / T"),
+    (exercises.check_fit_temperature, temperature_log, "log T"),
+    (exercises.check_fit_temperature, temperature_log_of_softmax, "overflow"),
+    (exercises.check_softmax_bandit, bandit_never_exploring, "equally likely"),
+    (exercises.check_softmax_bandit, bandit_without_max_shift, "max-shift"),
+    (exercises.check_softmax_bandit, bandit_with_the_global_generator, "seed 3"),
+    (exercises.check_softmax_bandit, bandit_multiplying_by_t, "equally likely"),
+    (exercises.check_softmax_bandit, bandit_keeping_the_last_reward, "standard errors apart"),
+    (exercises.check_stream_fit, stream_fit_without_scaling_C, "C is not scaled"),
+    (exercises.check_stream_fit, stream_fit_dropping_the_last_chunk, "last chunk has only 50"),
 ]
 
 
@@ -324,3 +614,9 @@ def test_importing_the_checkers_does_not_import_torch():
     code = ("import sys, softmax_lib as sl; sl.exercises; "
             "assert 'torch' not in sys.modules and 'sklearn' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_the_chi_square_quantile_of_the_bandit_check():
+    from scipy.stats import chi2
+
+    assert np.isclose(exercises._CHI2_3_999, chi2.ppf(0.999, 3), rtol=1e-12)
