@@ -41,8 +41,10 @@ class Trace:
 
 
 class _RecordingMinimize:
-    def __init__(self, trace: Trace, start: list[float], stop_below: float | None):
-        self.trace, self.start, self.stop_below = trace, start, stop_below
+    """``scale``: the solver minimises f(scale x) / scale over x (softmax_lib's newton-cg)."""
+
+    def __init__(self, trace: Trace, start: list[float], stop_below: float | None, scale=1.0):
+        self.trace, self.start, self.stop_below, self.scale = trace, start, stop_below, scale
         self.original = scipy.optimize.minimize
 
     def __call__(self, fun, x0, *args, callback=None, hessp=None, **kwargs):
@@ -60,14 +62,15 @@ class _RecordingMinimize:
             trace.times.append(time.perf_counter() - self.start[0])
             trace.nfev.append(evaluations[0])
             trace.hessp.append(products[0])
-            trace.params.append(np.array(intermediate_result.x, copy=True))
-            trace.solver_values.append(float(intermediate_result.fun))
+            trace.params.append(self.scale * np.array(intermediate_result.x, copy=True))
+            value = self.scale * float(intermediate_result.fun)
+            trace.solver_values.append(value)
             if callback is not None:
                 callback(intermediate_result)
             if trace.times[-1] > TIME_LIMIT:
                 trace.timed_out = True
                 raise StopIteration
-            if self.stop_below is not None and intermediate_result.fun <= self.stop_below:
+            if self.stop_below is not None and value <= self.stop_below:
                 crossed[0] = crossed[0] if crossed[0] is not None else len(trace.times)
                 if len(trace.times) - crossed[0] >= EXTRA_ITERATIONS:
                     raise StopIteration
@@ -84,9 +87,9 @@ class _RecordingMinimize:
         scipy.optimize.minimize = self.original
 
 
-def _run_scipy_based(make_and_fit, stop_below):
+def _run_scipy_based(make_and_fit, stop_below, scale=1.0):
     trace, start = Trace(), [0.0]
-    with _RecordingMinimize(trace, start, stop_below), warnings.catch_warnings():
+    with _RecordingMinimize(trace, start, stop_below, scale), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # an early stop is reported as non-convergence
         start[0] = time.perf_counter()
         make_and_fit()
@@ -97,9 +100,12 @@ def run_softmax_lib(
     problem, tol: float, max_iter: int, stop_below: float | None, solver: str = "lbfgs"
 ):
     from softmax_lib import SoftmaxRegression
+    from softmax_lib.estimator import _NEWTON_SCALE
 
     model = SoftmaxRegression(C=problem.C, tol=tol, max_iter=max_iter, solver=solver)
-    trace = _run_scipy_based(lambda: model.fit(problem.X, problem.y), stop_below)
+    # newton-cg hands SciPy parameters divided by _NEWTON_SCALE (see its docstring)
+    scale = _NEWTON_SCALE if solver == "newton-cg" else 1.0
+    trace = _run_scipy_based(lambda: model.fit(problem.X, problem.y), stop_below, scale)
     K, d = len(np.unique(problem.y)), problem.X.shape[1]
     return trace, lambda x: (x[: K * d].reshape(K, d), x[K * d :])
 
