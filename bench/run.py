@@ -135,7 +135,8 @@ def race_markdown(rows: list[dict]) -> list[str]:
         if r.get("skipped"):
             time_cell = f"skipped: {r['skipped']}"
         elif not r["reached"]:
-            time_cell = "time limit" if r.get("timed_out") else "not reached"
+            time_cell = (f"> {r['time_limit_s']:.0f} (stopped)" if r.get("timed_out")
+                         else "not reached")
         else:
             time_cell = f"{r['time_s']:.3f}"
         final = r["final_objective"]
