@@ -6,8 +6,9 @@ the first of the two products an evaluation needs), of one fused loss-and-gradie
 evaluation (``MultinomialObjective``, two products plus the softmax), of one
 Hessian-vector product (two products, no softmax) and of scikit-learn's loss and
 gradient (``LinearModelLoss.loss_gradient``, what its lbfgs calls). Best of several
-runs, in the thread setting of a fit (SciPy's BLAS limited; every pool single-threaded
-for sparse X). Ratios to ``X @ v`` say how far an evaluation is from reading X once.
+runs, in the thread setting of a fit (every pool single-threaded for sparse X or dense X
+up to 4 MiB, SciPy's BLAS limited otherwise). Ratios to ``X @ v`` say how far an
+evaluation is from reading X once.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ def floor_row(problem, repeats: int = 7) -> dict:
     from sklearn._loss.loss import HalfMultinomialLoss
     from sklearn.linear_model._linear_loss import LinearModelLoss
 
-    from softmax_lib._threads import single_threaded_blas, single_threaded_scipy_blas
+    from softmax_lib.estimator import _threads_for
     from softmax_lib.objective import MultinomialObjective
 
     X = problem.X
@@ -46,10 +47,11 @@ def floor_row(problem, repeats: int = 7) -> dict:
     weights = np.full(n, 1.0 / n)
     objective = MultinomialObjective(X, labels, K, weights, 1.0 / (problem.C * n))
     sk_loss = LinearModelLoss(HalfMultinomialLoss(n_classes=K), fit_intercept=True)
-    coef = np.concatenate([W, b[:, None]], axis=1).ravel(order="F")
-    Y = labels.astype(np.float64)
+    # scikit-learn works in the dtype of X (its lbfgs casts y and the parameters to it)
+    coef = np.concatenate([W, b[:, None]], axis=1).ravel(order="F").astype(X.dtype)
+    Y = labels.astype(X.dtype)
     X_bytes = X.data.nbytes + X.indices.nbytes + X.indptr.nbytes if sparse else X.nbytes
-    with (single_threaded_blas if sparse else single_threaded_scipy_blas)():
+    with _threads_for(X)():
         objective(W, b, keep_probabilities=True)
         times = {
             "X @ v": best_time(lambda: X @ v, repeats),

@@ -201,6 +201,8 @@ def main() -> None:
     }
     results["threads"] = threads.thread_rows(problems.digits())
     results["race"] = solver_race(args.quick, args.repeats)
+    RESULTS.mkdir(exist_ok=True)  # keep the slow part if a later one fails
+    (RESULTS / "race_partial.json").write_text(json.dumps(results, indent=1, default=float))
     results["floor"] = [
         floor.floor_row(p)
         for p in (
