@@ -1,4 +1,4 @@
-"""The benchmark problems: digits and two synthetic sets of MNIST-like and tall shapes."""
+"""The benchmark problems: digits, Fashion-MNIST, two synthetic sets and a sparse TF-IDF set."""
 
 from __future__ import annotations
 
@@ -29,6 +29,18 @@ def digits() -> Problem:
 
     X, y = load_digits(return_X_y=True)
     return Problem("(a) digits", StandardScaler().fit_transform(X), y, C=1.0)
+
+
+def fashion(n_samples: int = 10_000) -> Problem:
+    """Real and ill-conditioned: the first ``n_samples`` Fashion-MNIST training images.
+
+    Pixels scaled to [0, 1] (not standardised: border pixels are almost always 0), C=0.1.
+    """
+    from softmax_lib import load_fashion_mnist
+
+    X, y = load_fashion_mnist("train")
+    X = np.ascontiguousarray(X[:n_samples], dtype=np.float64)
+    return Problem(f"(e) Fashion-MNIST {n_samples // 1000}k", X, y[:n_samples], C=0.1)
 
 
 def synthetic(name: str, n_samples: int, n_features: int, n_classes: int, seed: int) -> Problem:

@@ -17,9 +17,11 @@ from . import memory, problems, race
 # the last row gives scikit-learn the same setting.
 SPARSE_CONTENDERS = (
     "softmax_lib",
+    "softmax_lib newton-cg",
     "scikit-learn",
     "scikit-learn, SciPy BLAS limited",
     "scikit-learn, every BLAS single-threaded",
+    "scikit-learn newton-cg",
 )
 RTOL = 1e-8
 

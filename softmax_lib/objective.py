@@ -29,6 +29,21 @@ buffers are allocated once per fit; no one-hot matrix is ever built (subtracting
 :math:`\omega_i` at :math:`(y_i, i)` is enough). For float32 inputs the matrix
 products run in float32, but the softmax, the loss and the gradient are accumulated in
 float64, so the objective keeps its digits.
+
+Second-order solvers also need the Hessian applied to a direction :math:`(V, c)`, with
+:math:`V` of shape (n_classes, n_features) and :math:`c` of shape (n_classes,):
+
+.. math::
+
+    U = X V^\top + \mathbf{1} c^\top, \qquad
+    R_{ik} = \omega_i \, p_{ik} \Bigl(U_{ik} - \sum_l p_{il} U_{il}\Bigr), \qquad
+    H \cdot (V, c) = \bigl(R^\top X + \alpha V, \; R^\top \mathbf{1}\bigr),
+
+because the Hessian of :math:`\operatorname{logsumexp}` at :math:`z_i` is
+:math:`\operatorname{diag}(p_i) - p_i p_i^\top`. With ``keep_probabilities=True`` a call
+stores :math:`P` (one (n_classes, n_samples) float64 array), and
+:meth:`MultinomialObjective.hessian_product` then costs two products with ``X`` in one
+blocked pass, like the gradient, and no softmax.
 """
 
 from __future__ import annotations
@@ -107,12 +122,21 @@ class MultinomialObjective:
         self._separate_work = X.dtype != np.float64
         self._work = np.empty(n_classes * block_rows) if self._separate_work else self._logits
         self._product = None if self._sparse else np.empty((n_classes, n_features), dtype=X.dtype)
+        self._probabilities: NDArray[np.float64] | None = None  # (K, n), see keep_probabilities
 
     def __call__(
-        self, W: NDArray[np.float64], b: NDArray[np.float64]
+        self, W: NDArray[np.float64], b: NDArray[np.float64], *, keep_probabilities: bool = False
     ) -> tuple[float, NDArray[np.float64], NDArray[np.float64]]:
-        """Return ``(loss, grad_W, grad_b)`` at weights ``W`` (K, d) and intercepts ``b`` (K,)."""
+        """Return ``(loss, grad_W, grad_b)`` at weights ``W`` (K, d) and intercepts ``b`` (K,).
+
+        With ``keep_probabilities=True`` the probabilities :math:`P` at ``(W, b)`` are kept
+        (an extra (K, n_samples) float64 array), for :meth:`hessian_product` at this point.
+        """
         X, K = self.X, self.n_classes
+        if keep_probabilities and self._probabilities is None:
+            self._probabilities = np.empty((K, X.shape[0]))
+        kept = self._probabilities if keep_probabilities else None
+        self._kept_valid = False
         W_x = W.astype(X.dtype, copy=False)
         grad_W = np.zeros(W.shape)
         grad_b = np.zeros(K)
@@ -138,6 +162,8 @@ class MultinomialObjective:
             w = self.weights[start:stop]
             loss += float(w @ (np.log(totals) + z_max - true_logit))
             # z holds exp(z - max); make it G = w * (p - onehot), in place.
+            if kept is not None:
+                np.divide(z, totals, out=kept[:, start:stop])
             z *= w / totals
             z.ravel()[true_class] -= w
             grad_b += z.sum(axis=1)
@@ -149,7 +175,74 @@ class MultinomialObjective:
                 grad_W += np.matmul(logits, X_block, out=self._product)
         loss += 0.5 * self.alpha * float(np.vdot(W, W))
         grad_W += self.alpha * W
+        self._kept_valid = kept is not None
         return loss, grad_W, grad_b
+
+    def hessian_product(
+        self, V: NDArray[np.float64], c: NDArray[np.float64] | None = None
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        r"""The Hessian of :math:`f` applied to the direction ``(V, c)``.
+
+        At the point of the last call made with ``keep_probabilities=True``: ``(H_W, H_b)``
+        with :math:`H_W = R^\top X + \alpha V` and :math:`H_b = R^\top \mathbf{1}` (see the
+        module's docstring). Costs one blocked pass over ``X`` with two products (in the
+        dtype of ``X``; the rest in float64), about as much as the gradient without the
+        softmax.
+
+        Parameters
+        ----------
+        V : ndarray of shape (n_classes, n_features)
+            Direction for the weights.
+        c : ndarray of shape (n_classes,), optional
+            Direction for the intercepts; ``None`` means zero (no intercept).
+
+        Returns
+        -------
+        H_W : ndarray of shape (n_classes, n_features)
+        H_b : ndarray of shape (n_classes,)
+
+        Raises
+        ------
+        RuntimeError
+            If the last call did not keep the probabilities.
+        """
+        if not getattr(self, "_kept_valid", False):
+            raise RuntimeError(
+                "hessian_product needs the probabilities of the current point: call the "
+                "objective with keep_probabilities=True first"
+            )
+        X, K, P = self.X, self.n_classes, self._probabilities
+        V_x = np.asarray(V, dtype=np.float64).astype(X.dtype, copy=False)
+        H_W = np.zeros((K, X.shape[1]))
+        H_b = np.zeros(K)
+        single_block = len(self._blocks) == 1
+        for start, stop, _ in self._blocks:
+            rows = stop - start
+            X_block = X if single_block else X[start:stop]
+            product = self._logits[: K * rows].reshape(K, rows)
+            if self._sparse:
+                np.copyto(product, (X_block @ V_x.T).T)
+            else:
+                np.matmul(V_x, X_block.T, out=product)
+            u = self._work[: K * rows].reshape(K, rows)
+            if self._separate_work:
+                np.copyto(u, product)
+            if c is not None:
+                u += c[:, None]
+            p = P[:, start:stop]
+            u *= p  # p * U, then R = w * (p * U - p * sum_l p_l U_l)
+            mean = u.sum(axis=0)
+            u -= p * mean
+            u *= self.weights[start:stop]
+            H_b += u.sum(axis=1)
+            if self._separate_work:
+                np.copyto(product, u)
+            if self._sparse:
+                H_W += (X_block.T @ product.T).T
+            else:
+                H_W += np.matmul(product, X_block, out=self._product)
+        H_W += self.alpha * np.asarray(V, dtype=np.float64)
+        return H_W, H_b
 
 
 def loss_and_gradient(

@@ -550,7 +550,7 @@ def test_methods_before_fit_raise_not_fitted(method):
         {"C": 0.0},
         {"C": -1.0},
         {"C": np.nan},
-        {"solver": "newton-cg"},
+        {"solver": "newton-cholesky"},
         {"max_iter": 0},
         {"max_iter": -3},
         {"tol": -1e-4},

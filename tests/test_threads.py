@@ -48,9 +48,9 @@ def _threads_seen_by_the_objective(monkeypatch, X, y):
 
     seen, original = [], MultinomialObjective.__call__
 
-    def spy(self, W, b):
+    def spy(self, W, b, **kwargs):
         seen.append(_blas_threads())
-        return original(self, W, b)
+        return original(self, W, b, **kwargs)
 
     monkeypatch.setattr(MultinomialObjective, "__call__", spy)
     with threadpool_limits(limits=2, user_api="blas"):
@@ -73,6 +73,20 @@ def test_sparse_fit_runs_every_blas_single_threaded(monkeypatch):
     before, seen = _threads_seen_by_the_objective(monkeypatch, X, y)
     assert any(n == 2 for n in before.values())
     assert seen and all(n == 1 for threads in seen for n in threads.values())
-    # Dense X keeps NumPy's pool for its matrix products.
-    _, seen_dense = _threads_seen_by_the_objective(monkeypatch, X.toarray(), y)
+    # Small dense X too: its products are too small for a second thread to pay.
+    _, seen_small = _threads_seen_by_the_objective(monkeypatch, X.toarray(), y)
+    assert seen_small and all(n == 1 for threads in seen_small for n in threads.values())
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_large_dense_fit_keeps_numpys_pool(monkeypatch):
+    # Above 4 MiB, dense X keeps NumPy's pool for its matrix products.
+    import numpy as np
+
+    from softmax_lib.estimator import _SMALL_DENSE_BYTES
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((_SMALL_DENSE_BYTES // (8 * 50) + 1, 50))
+    y = rng.integers(0, 3, size=X.shape[0])
+    _, seen_dense = _threads_seen_by_the_objective(monkeypatch, X, y)
     assert any(n == 2 for threads in seen_dense for n in threads.values())
