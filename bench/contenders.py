@@ -199,16 +199,7 @@ def run_sklearn_newton_cg(problem, tol: float, max_iter: int, stop_below: float 
         return original(recording_grad_hess, counted_func, counted_grad, x0, args, **kwargs)
 
     model = LogisticRegression(C=problem.C, tol=tol, max_iter=max_iter, solver="newton-cg")
-    logistic._newton_cg = recording_newton_cg
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            recorder.start()
-            model.fit(problem.X, problem.y)
-    except _Stop:
-        pass
-    finally:
-        logistic._newton_cg = original
+    _fit_with(logistic, "_newton_cg", recording_newton_cg, model, problem, recorder)
     return recorder.trace, recorder.unpack
 
 
@@ -234,7 +225,18 @@ def run_sklearn_newton_cholesky(problem, tol: float, max_iter: int, stop_below: 
     model = LogisticRegression(
         C=problem.C, tol=tol, max_iter=max_iter, solver="newton-cholesky"
     )
-    logistic.NewtonCholeskySolver = Recording
+    _fit_with(logistic, "NewtonCholeskySolver", Recording, model, problem, recorder)
+    return recorder.trace, recorder.unpack
+
+
+def _fit_with(module, name: str, replacement, model, problem, recorder) -> None:
+    """Fit ``model`` with ``module.name`` replaced by a recording version, then restore it.
+
+    The recorder's clock starts just before the fit; ``_Stop`` (the target was crossed)
+    ends the fit early, and warnings of unfinished runs are silenced.
+    """
+    original = getattr(module, name)
+    setattr(module, name, replacement)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -243,8 +245,7 @@ def run_sklearn_newton_cholesky(problem, tol: float, max_iter: int, stop_below: 
     except _Stop:
         pass
     finally:
-        logistic.NewtonCholeskySolver = original
-    return recorder.trace, recorder.unpack
+        setattr(module, name, original)
 
 
 class _TargetReached(Exception):
