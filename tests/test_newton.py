@@ -250,7 +250,11 @@ def test_unknown_solver_raises_a_clear_error(solver):
 
 # tol=1e-10: with 1e-6 or 1e-8, the fits with weights and with repeated rows end at
 # points whose coefficients differ by 1e-8 (measured), above the check's atol=1e-9 for a
-# coefficient near zero.
+# coefficient near zero. On some of the checks' unscaled data float64 cannot measure a
+# decrease before the gradient reaches 1e-10 (it stops at 1e-9 to 1e-8), and the solver
+# says so with a ConvergenceWarning; the checks compare the fitted models themselves, so
+# that expected warning is not shown.
+@pytest.mark.filterwarnings("ignore:newton-cg stopped after:sklearn.exceptions.ConvergenceWarning")
 @parametrize_with_checks([SoftmaxRegression(solver="newton-cg", tol=1e-10)])
 def test_sklearn_estimator_checks_newton_cg(estimator, check):
     check(estimator)
