@@ -123,6 +123,35 @@ class MultinomialObjective:
         self._work = np.empty(n_classes * block_rows) if self._separate_work else self._logits
         self._product = None if self._sparse else np.empty((n_classes, n_features), dtype=X.dtype)
         self._probabilities: NDArray[np.float64] | None = None  # (K, n), see keep_probabilities
+        self._kept_valid = False  # whether _probabilities belong to the last evaluated point
+
+    def _block_product(self, M_x: NDArray, X_block, rows: int) -> NDArray[np.float64]:
+        """``M X_block^T`` as a float64 (K, rows) view of the work buffer.
+
+        ``M_x`` (K, d) is in the dtype of ``X``; the product runs in that dtype, and a
+        float32 product is copied into the float64 twin of the buffer.
+        """
+        K = self.n_classes
+        product = self._logits[: K * rows].reshape(K, rows)
+        if self._sparse:  # (K, rows) = (X_block M^T)^T: sparse times dense
+            np.copyto(product, (X_block @ M_x.T).T)
+        else:
+            np.matmul(M_x, X_block.T, out=product)
+        work = self._work[: K * rows].reshape(K, rows)
+        if self._separate_work:  # (work and product are two views of one buffer otherwise)
+            np.copyto(work, product)
+        return work
+
+    def _add_block_transpose_product(self, work: NDArray[np.float64], X_block, rows: int,
+                                     into: NDArray[np.float64]) -> None:
+        """Add ``work X_block`` (K, d) to ``into``, multiplying in the dtype of ``X``."""
+        product = self._logits[: self.n_classes * rows].reshape(self.n_classes, rows)
+        if self._separate_work:
+            np.copyto(product, work)
+        if self._sparse:  # work X_block = (X_block^T work^T)^T, again sparse times dense
+            into += (X_block.T @ product.T).T
+        else:
+            into += np.matmul(product, X_block, out=self._product)
 
     def __call__(
         self, W: NDArray[np.float64], b: NDArray[np.float64], *, keep_probabilities: bool = False
@@ -145,14 +174,7 @@ class MultinomialObjective:
         for start, stop, true_class in self._blocks:
             rows = stop - start
             X_block = X if single_block else X[start:stop]
-            logits = self._logits[: K * rows].reshape(K, rows)
-            if self._sparse:  # (K, rows) = (X_block W^T)^T: sparse times dense
-                np.copyto(logits, (X_block @ W_x.T).T)
-            else:
-                np.matmul(W_x, X_block.T, out=logits)
-            z = self._work[: K * rows].reshape(K, rows)
-            if self._separate_work:  # (z and logits are two views of one buffer otherwise)
-                np.copyto(z, logits)
+            z = self._block_product(W_x, X_block, rows)
             z += b[:, None]
             true_logit = z.ravel()[true_class]
             z_max = z.max(axis=0)
@@ -167,12 +189,7 @@ class MultinomialObjective:
             z *= w / totals
             z.ravel()[true_class] -= w
             grad_b += z.sum(axis=1)
-            if self._separate_work:
-                np.copyto(logits, z)
-            if self._sparse:  # G X_block = (X_block^T G^T)^T, again sparse times dense
-                grad_W += (X_block.T @ logits.T).T
-            else:
-                grad_W += np.matmul(logits, X_block, out=self._product)
+            self._add_block_transpose_product(z, X_block, rows, grad_W)
         loss += 0.5 * self.alpha * float(np.vdot(W, W))
         grad_W += self.alpha * W
         self._kept_valid = kept is not None
@@ -206,7 +223,7 @@ class MultinomialObjective:
         RuntimeError
             If the last call did not keep the probabilities.
         """
-        if not getattr(self, "_kept_valid", False):
+        if not self._kept_valid:
             raise RuntimeError(
                 "hessian_product needs the probabilities of the current point: call the "
                 "objective with keep_probabilities=True first"
@@ -219,14 +236,7 @@ class MultinomialObjective:
         for start, stop, _ in self._blocks:
             rows = stop - start
             X_block = X if single_block else X[start:stop]
-            product = self._logits[: K * rows].reshape(K, rows)
-            if self._sparse:
-                np.copyto(product, (X_block @ V_x.T).T)
-            else:
-                np.matmul(V_x, X_block.T, out=product)
-            u = self._work[: K * rows].reshape(K, rows)
-            if self._separate_work:
-                np.copyto(u, product)
+            u = self._block_product(V_x, X_block, rows)
             if c is not None:
                 u += c[:, None]
             p = P[:, start:stop]
@@ -235,12 +245,7 @@ class MultinomialObjective:
             u -= p * mean
             u *= self.weights[start:stop]
             H_b += u.sum(axis=1)
-            if self._separate_work:
-                np.copyto(product, u)
-            if self._sparse:
-                H_W += (X_block.T @ product.T).T
-            else:
-                H_W += np.matmul(product, X_block, out=self._product)
+            self._add_block_transpose_product(u, X_block, rows, H_W)
         H_W += self.alpha * np.asarray(V, dtype=np.float64)
         return H_W, H_b
 
