@@ -26,7 +26,7 @@ from sklearn.utils.multiclass import (
 )
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from ._threads import single_threaded_blas, single_threaded_scipy_blas
+from ._threads import blas_for_large_dense, single_threaded_blas
 from .core import log_softmax, softmax
 from .objective import MultinomialObjective, loss_and_gradient
 
@@ -765,12 +765,13 @@ _SMALL_DENSE_BYTES = 1 << 22
 def _threads_for(X):
     """The BLAS thread limit for a fit on ``X`` (see :mod:`softmax_lib._threads`).
 
-    Sparse or small dense ``X``: every pool single-threaded. Larger dense ``X``: only
-    SciPy's pool, so NumPy's threads serve the large products.
+    Sparse or small dense ``X``: every pool single-threaded. Larger dense ``X``: SciPy's
+    pool single-threaded and NumPy's at most the cores no other process keeps busy, so
+    its threads serve the large products without waiting for each other.
     """
     if hasattr(X, "tocsr") or X.nbytes <= _SMALL_DENSE_BYTES:
         return single_threaded_blas
-    return single_threaded_scipy_blas
+    return blas_for_large_dense
 
 
 def _checked_sample_weight(sample_weight: ArrayLike | float, X: NDArray) -> NDArray[np.float64]:

@@ -90,3 +90,101 @@ def test_large_dense_fit_keeps_numpys_pool(monkeypatch):
     y = rng.integers(0, 3, size=X.shape[0])
     _, seen_dense = _threads_seen_by_the_objective(monkeypatch, X, y)
     assert any(n == 2 for threads in seen_dense for n in threads.values())
+
+
+# ------------------------------------------------- issue 21: NumPy's pool on a busy machine
+def _fake_proc(root, loadavg, states):
+    (root / "self" / "task").mkdir(parents=True)
+    (root / "loadavg").write_text(loadavg)
+    for tid, (name, state) in enumerate(states, start=1):
+        (root / "self" / "task" / str(tid)).mkdir()
+        (root / "self" / "task" / str(tid) / "stat").write_text(f"{tid} ({name}) {state} 1 1\n")
+
+
+def test_runnable_elsewhere_discounts_our_own_runnable_threads(tmp_path):
+    from softmax_lib._threads import _runnable_elsewhere
+
+    # 5 runnable on the machine; ours: the reader and one spinning BLAS thread (a ")"
+    # inside a thread name must not confuse the parser), plus one sleeping thread.
+    _fake_proc(tmp_path, "0.50 0.40 0.30 5/100 4242\n",
+               [("python (x)", "R"), ("blas", "R"), ("idle", "S")])
+    assert _runnable_elsewhere(tmp_path) == 3
+
+
+def test_runnable_elsewhere_is_none_when_unknown(tmp_path):
+    from softmax_lib._threads import _runnable_elsewhere
+
+    assert _runnable_elsewhere(tmp_path / "missing") is None
+    _fake_proc(tmp_path, "garbage\n", [("python", "R")])
+    assert _runnable_elsewhere(tmp_path) is None
+
+
+@pytest.mark.parametrize(("elsewhere", "cores", "idle"),
+                         [(0, {0, 1}, 2), (1, {0, 1}, 1), (3, {0, 1}, 1), (1, set(range(8)), 7),
+                          (None, {0, 1}, None)])
+def test_idle_cores(monkeypatch, elsewhere, cores, idle):
+    from softmax_lib import _threads
+
+    monkeypatch.setattr(_threads, "_runnable_elsewhere", lambda: elsewhere)
+    monkeypatch.setattr(_threads.os, "sched_getaffinity", lambda pid: cores, raising=False)
+    assert _threads.idle_cores() == idle
+
+
+def test_a_busy_process_is_seen():
+    import subprocess
+    import sys
+    import time
+
+    from softmax_lib._threads import _runnable_elsewhere
+
+    if _runnable_elsewhere() is None:
+        pytest.skip("no /proc/loadavg here")
+    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(0.5)
+        # A compute loop is always runnable: every snapshot counts it.
+        seen = []
+        for _ in range(5):
+            seen.append(_runnable_elsewhere())
+            time.sleep(0.05)
+    finally:
+        busy.kill()
+        busy.wait()
+    assert sum(n >= 1 for n in seen) >= 4, seen
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize(("idle", "outer", "numpy_inside"),
+                         [(1, 2, 1), (2, 2, 2), (None, 2, 2), (2, 1, 1)])
+def test_large_dense_fit_fits_numpys_pool_to_the_idle_cores(monkeypatch, idle, outer,
+                                                             numpy_inside):
+    # NumPy's pool is lowered to the idle cores, never raised above the caller's limit;
+    # SciPy's stays at one thread.
+    import numpy as np
+
+    from softmax_lib import SoftmaxRegression, _threads
+    from softmax_lib.estimator import _SMALL_DENSE_BYTES
+    from softmax_lib.objective import MultinomialObjective
+
+    monkeypatch.setattr(_threads, "idle_cores", lambda: idle)
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((_SMALL_DENSE_BYTES // (8 * 50) + 1, 50))
+    y = rng.integers(0, 3, size=X.shape[0])
+    seen, original = [], MultinomialObjective.__call__
+
+    def spy(self, W, b, **kwargs):
+        seen.append(_blas_threads())
+        return original(self, W, b, **kwargs)
+
+    monkeypatch.setattr(MultinomialObjective, "__call__", spy)
+    with threadpool_limits(limits=outer, user_api="blas"):
+        before = _blas_threads()
+        SoftmaxRegression(max_iter=2).fit(X, y)
+        assert _blas_threads() == before
+    assert seen
+    for threads in seen:
+        for path, n in threads.items():
+            if "numpy" in path:
+                assert n == numpy_inside
+            elif "scipy" in path:
+                assert n == 1
