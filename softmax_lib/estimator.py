@@ -57,7 +57,7 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         optimum may not exist when the classes are separable).
     fit_intercept : bool, default=True
         Learn an intercept :math:`b`.
-    solver : {"lbfgs", "newton-cg", "gd", "sgd"}, default="lbfgs"
+    solver : {"lbfgs", "newton-cg", "auto", "gd", "sgd"}, default="lbfgs"
         ``"lbfgs"``: scipy's L-BFGS-B on the exact loss and gradient (``tol`` is its
         projected-gradient tolerance). ``"newton-cg"``: scipy's Newton-CG (truncated
         Newton: each step solves the Newton system by conjugate gradients) with exact
@@ -65,7 +65,10 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         (:meth:`~softmax_lib.objective.MultinomialObjective.hessian_product`); it stops
         when the largest gradient entry is at most ``tol``, as scikit-learn's
         ``newton-cg`` does. Fewer, costlier iterations: it pays on ill-conditioned
-        problems (unscaled features, small ``C``). ``"gd"``: full-batch gradient descent with step
+        problems (unscaled features, small ``C``). ``"auto"``: ``"lbfgs"`` for dense
+        ``X`` whose columns are centred (as after ``StandardScaler``), ``"newton-cg"``
+        otherwise (sparse ``X``, raw pixels, counts, one-hot columns…); the choice is
+        in ``solver_``. ``"gd"``: full-batch gradient descent with step
         ``learning_rate``. ``"sgd"``: shuffled mini-batches of ``batch_size``.
         ``"gd"`` and ``"sgd"`` stop when the objective changes by less than ``tol``.
     max_iter : int, default=1000
@@ -108,6 +111,8 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         Feature names, if ``X`` had string column names.
     n_iter_ : int
         Iterations (or epochs) run.
+    solver_ : str
+        The solver :meth:`fit` ran: ``solver``, or the one ``"auto"`` chose.
     loss_curve_ : ndarray of shape (n_iter_ + 1,)
         Objective at the start and after each iteration; the last entry is the
         objective at the returned ``coef_`` and ``intercept_``.
@@ -158,7 +163,7 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
     _parameter_constraints: ClassVar[dict] = {
         "C": [Interval(numbers.Real, 0, None, closed="right")],
         "fit_intercept": ["boolean"],
-        "solver": [StrOptions({"lbfgs", "newton-cg", "gd", "sgd"})],
+        "solver": [StrOptions({"lbfgs", "newton-cg", "auto", "gd", "sgd"})],
         "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
         "tol": [Interval(numbers.Real, 0, None, closed="left")],
         "learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
@@ -229,7 +234,7 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
             The fitted estimator.
         """
         self.__dict__.pop("_partial_fit_rng", None)  # a new fit restarts partial_fit's shuffling
-        if self.solver in ("lbfgs", "newton-cg"):
+        if self.solver in ("lbfgs", "newton-cg", "auto"):
             import scipy.optimize  # noqa: F401  (load SciPy's BLAS before limiting its threads)
         # Sparse X: CSR or CSC as given (COO and others become CSR); SGD draws rows, so
         # it needs CSR.
@@ -249,12 +254,13 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
             # Zeros are the natural start: they keep sum_k b_k = 0 along every solver's path.
             W = np.zeros((n_classes, n_features))
             b = np.zeros(n_classes)
+        self.solver_ = _auto_solver(X) if self.solver == "auto" else self.solver
         solve = {
             "lbfgs": self._fit_lbfgs,
             "newton-cg": self._fit_newton_cg,
             "gd": self._fit_gd,
             "sgd": self._fit_sgd,
-        }[self.solver]
+        }[self.solver_]
         with _threads_for(X)():
             W, b, self.loss_curve_, self.n_iter_ = solve(W, b, X, labels, weights, alpha)
         self._set_coefficients(W, b, X.dtype)
@@ -751,8 +757,36 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
     def _report(self, iteration: int, loss: float) -> None:
         if self.verbose:
             print(
-                f"[SoftmaxRegression] {self.solver} iteration {iteration:4d}: objective {loss:.10g}"
+                f"[SoftmaxRegression] {self.solver_} iteration {iteration:4d}: "
+                f"objective {loss:.10g}"
             )
+
+
+# solver="auto" picks L-BFGS only for dense X whose column means carry at most this
+# fraction of the energy in the columns' spread: sum_j mean_j^2 <= 0.01 sum_j var_j.
+# Measured at the default tol on 2 cores: on centred, similarly scaled data L-BFGS is
+# up to 1.5x faster (60000 x 784: 1.3 s vs 2.1 s; 200000 x 100: 1.7 s vs 2.0 s; digits
+# after StandardScaler: a tie at 0.03 s); as soon as the columns carry a mean, Newton-CG
+# wins, and by more (the same Gaussian features shifted by 0.25 / 0.5 / 0.7 / 5, ratio
+# 0.06 / 0.25 / 0.49 / 26: L-BFGS 1.3x / 1.4x / 2.4x / 3.4x slower, the last stopped at
+# max_iter; Fashion-MNIST pixels in [0, 1], 10 000 images, C=0.1, ratio 1.4: 6.4 s vs
+# 2.5 s; raw digits: L-BFGS stops at max_iter). Sparse X is never centred (centring would
+# fill it in): Newton-CG (TF-IDF, 20000 x 4200: 0.88 s vs 0.19 s).
+_AUTO_CENTRED = 0.01
+
+
+def _auto_solver(X) -> str:
+    """The solver ``solver="auto"`` runs on ``X``: "lbfgs" or "newton-cg".
+
+    Costs one read of X: column means and the sum of squares (no copy of X).
+    """
+    if hasattr(X, "tocsr"):
+        return "newton-cg"
+    mean = X.mean(axis=0, dtype=np.float64)
+    mean_energy = float(mean @ mean)
+    spread = float(np.vdot(X, X)) / X.shape[0] - mean_energy  # sum of the column variances
+    centred = spread > 0 and mean_energy <= _AUTO_CENTRED * spread
+    return "lbfgs" if centred else "newton-cg"
 
 
 # Dense X up to this size is fitted with every BLAS pool single-threaded: one product
