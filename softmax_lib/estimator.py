@@ -369,14 +369,15 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
             return loss, np.concatenate([grad, grad_b]) if self.fit_intercept else grad
 
         start = np.concatenate([W.ravel(), b]) if self.fit_intercept else W.ravel()
-        curve = [objective(start)[0]]
+        first = objective(start)
+        curve = [first[0]]
 
         def record(intermediate_result) -> None:
             curve.append(float(intermediate_result.fun))
             self._report(len(curve) - 1, curve[-1])
 
         result = minimize(
-            objective,
+            _answer_once(objective, start, first),
             start,
             jac=True,
             method="L-BFGS-B",
@@ -470,7 +471,8 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
             return t * product
 
         start = np.concatenate([W.ravel(), b]) if self.fit_intercept else W.ravel()
-        curve = [t * objective(start / t)[0]]
+        first = objective(start / t)  # also leaves the probabilities at start for hessp
+        curve = [t * first[0]]
         converged = [np.abs(last["grad"]).max() <= self.tol]
 
         def record(intermediate_result) -> None:
@@ -484,7 +486,7 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         if converged[0]:
             return W, b, np.asarray(curve), 0
         result = minimize(
-            objective,
+            _answer_once(objective, start / t, first),
             start / t,
             jac=True,
             hessp=hessp,
@@ -760,6 +762,24 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
                 f"[SoftmaxRegression] {self.solver_} iteration {iteration:4d}: "
                 f"objective {loss:.10g}"
             )
+
+
+def _answer_once(function, point: NDArray[np.float64], value):
+    """``function``, except that its first call at ``point`` returns ``value``.
+
+    The fit evaluates the starting point itself (the first entry of ``loss_curve_``), and
+    SciPy's ``minimize`` starts by evaluating it again: on large X that repeat is a whole
+    evaluation (one fit of 13 L-BFGS iterations on 60000 x 784 made 15 instead of 14).
+    """
+    pending = [np.array(point, copy=True)]
+
+    def answered(x, *args):
+        if pending and np.array_equal(x, pending[0]):
+            pending.clear()
+            return value
+        return function(x, *args)
+
+    return answered
 
 
 # solver="auto" picks L-BFGS only for dense X whose column means carry at most this

@@ -132,14 +132,18 @@ class MultinomialObjective:
         float32 product is copied into the float64 twin of the buffer.
         """
         K = self.n_classes
-        product = self._logits[: K * rows].reshape(K, rows)
-        if self._sparse:  # (K, rows) = (X_block M^T)^T: sparse times dense
-            np.copyto(product, (X_block @ M_x.T).T)
-        else:
-            np.matmul(M_x, X_block.T, out=product)
         work = self._work[: K * rows].reshape(K, rows)
-        if self._separate_work:  # (work and product are two views of one buffer otherwise)
-            np.copyto(work, product)
+        if self._sparse:  # (K, rows) = (X_block M^T)^T: sparse times dense
+            np.copyto(work, (X_block @ M_x.T).T)
+        elif self._separate_work:
+            # float32: OpenBLAS's sgemm is about twice as fast writing (rows, K) as (K, rows)
+            # (measured 11 ms against 22 ms per pass over 60000 x 784; float64 shows no
+            # difference), and the float64 twin needs a copy anyway: make it transposing.
+            product = self._logits[: K * rows].reshape(rows, K)
+            np.matmul(X_block, M_x.T, out=product)
+            np.copyto(work, product.T)
+        else:  # work is the logits buffer itself
+            np.matmul(M_x, X_block.T, out=work)
         return work
 
     def _add_block_transpose_product(self, work: NDArray[np.float64], X_block, rows: int,

@@ -1,4 +1,4 @@
-"""solver="auto": L-BFGS for dense, centred X; Newton-CG for everything else."""
+"""solver="auto" (L-BFGS for dense, centred X, else Newton-CG); evaluations per fit."""
 
 from __future__ import annotations
 
@@ -84,3 +84,31 @@ def test_verbose_names_the_solver_auto_chose(capsys):
 @parametrize_with_checks([SoftmaxRegression(solver="auto", tol=1e-10)])
 def test_sklearn_estimator_checks_auto(estimator, check):
     check(estimator)
+
+
+# ------------------------------------------- the starting point is evaluated once per fit
+@pytest.mark.parametrize("solver", ["lbfgs", "newton-cg"])
+def test_fit_evaluates_the_objective_exactly_as_often_as_scipy_counts(monkeypatch, solver):
+    # The fit's own evaluation of the start (loss_curve_[0]) answers SciPy's first call;
+    # before, every fit paid one extra evaluation.
+    import scipy.optimize
+
+    from softmax_lib.objective import MultinomialObjective
+
+    calls, results = [0], []
+    original_call, original_minimize = MultinomialObjective.__call__, scipy.optimize.minimize
+
+    def counted(self, *args, **kwargs):
+        calls[0] += 1
+        return original_call(self, *args, **kwargs)
+
+    def recorded(*args, **kwargs):
+        results.append(original_minimize(*args, **kwargs))
+        return results[-1]
+
+    monkeypatch.setattr(MultinomialObjective, "__call__", counted)
+    monkeypatch.setattr(scipy.optimize, "minimize", recorded)
+    X, y = _data(seed=2)
+    model = SoftmaxRegression(solver=solver).fit(X + 0.5, y)
+    assert calls[0] == results[0].nfev
+    assert model.loss_curve_[0] == pytest.approx(np.log(3), rel=1e-12)  # zeros: log K
