@@ -109,6 +109,8 @@ def markdown(results: dict) -> str:
     lines += [f"| {r['setting']} | {r['time_s']:.3f} |" for r in results["threads"]]
     if results["threads"]:
         lines += ["", "Pools: " + "; ".join(results["threads"][0]["pools"])]
+    if results.get("busy_machine"):
+        lines += threads.busy_markdown(results["busy_machine"])
     if "sparse" in results:
         lines += sparse.markdown(results["sparse"])
     return "\n".join(lines) + "\n"
@@ -230,6 +232,8 @@ def main() -> None:
     results["memory"] = memory.memory_rows(
         problems.digits() if args.quick else problems.mnist_sized()
     )
+    if not args.quick:
+        results["busy_machine"] = threads.busy_machine_rows(problems.tall())
     results["sparse"] = sparse.sparse_rows(
         args.repeats, n_documents=2_000 if args.quick else 20_000
     )
