@@ -108,11 +108,11 @@ def blas_for_large_dense() -> Iterator[None]:
 
     idle = idle_cores()
     controller = ThreadpoolController()
-    numpy_pools = [
-        lib for lib in controller.lib_controllers
+    crowded = [  # NumPy's pools with more threads than idle cores
+        lib.filepath for lib in controller.lib_controllers
         if lib.user_api == "blas" and "numpy" in lib.filepath
+        and idle is not None and lib.num_threads > idle
     ]
-    crowded = [lib.filepath for lib in numpy_pools if idle is not None and lib.num_threads > idle]
     with contextlib.ExitStack() as stack:
         if crowded:
             stack.enter_context(controller.select(filepath=crowded).limit(limits=idle))
