@@ -1,6 +1,6 @@
 """Run the benchmark suite and write bench/results/latest.{json,md} and plots.
 
-    .venv/bin/python -m bench.run            # the full suite (7 minutes on 2 quiet cores with f* cached)
+    .venv/bin/python -m bench.run            # the full suite (7 min on 2 quiet cores, f* cached)
     .venv/bin/python -m bench.run --quick    # digits only, for a smoke test
     .venv/bin/python -m bench.sparse         # only the sparse TF-IDF part (bench/sparse.py)
 
