@@ -23,7 +23,6 @@ not busy with other processes when the fit starts (:func:`idle_cores`).
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -88,13 +87,18 @@ def idle_cores() -> int | None:
     """Cores this process may use that no other process keeps busy now; None if unknown.
 
     At least 1. A snapshot: enough to see a competing compute job, which is always
-    runnable, not to predict one that starts later.
+    runnable, not to predict one that starts later. Inside a container ``/proc/loadavg``
+    may count the host's runnable threads: then the answer errs towards fewer threads,
+    and it never exceeds the container's CPU quota.
     """
     elsewhere = _runnable_elsewhere()
     if elsewhere is None:
         return None
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(1, (cores or 1) - elsewhere)
+    # joblib's count honours the CPU affinity and a container's CPU quota (docker --cpus,
+    # Kubernetes limits as on Binder), where os.cpu_count() sees every core of the host.
+    from joblib import cpu_count
+
+    return max(1, cpu_count() - elsewhere)
 
 
 @contextlib.contextmanager

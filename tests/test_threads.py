@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import scipy.linalg  # noqa: F401  (loads SciPy's own BLAS, if it has one)
 from threadpoolctl import threadpool_info, threadpool_limits
@@ -78,20 +80,6 @@ def test_sparse_fit_runs_every_blas_single_threaded(monkeypatch):
     assert seen_small and all(n == 1 for threads in seen_small for n in threads.values())
 
 
-@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-def test_large_dense_fit_keeps_numpys_pool(monkeypatch):
-    # Above 4 MiB, dense X keeps NumPy's pool for its matrix products.
-    import numpy as np
-
-    from softmax_lib.estimator import _SMALL_DENSE_BYTES
-
-    rng = np.random.default_rng(0)
-    X = rng.standard_normal((_SMALL_DENSE_BYTES // (8 * 50) + 1, 50))
-    y = rng.integers(0, 3, size=X.shape[0])
-    _, seen_dense = _threads_seen_by_the_objective(monkeypatch, X, y)
-    assert any(n == 2 for threads in seen_dense for n in threads.values())
-
-
 # ------------------------------------------------- issue 21: NumPy's pool on a busy machine
 def _fake_proc(root, loadavg, states):
     (root / "self" / "task").mkdir(parents=True)
@@ -123,11 +111,23 @@ def test_runnable_elsewhere_is_none_when_unknown(tmp_path):
                          [(0, {0, 1}, 2), (1, {0, 1}, 1), (3, {0, 1}, 1), (1, set(range(8)), 7),
                           (None, {0, 1}, None)])
 def test_idle_cores(monkeypatch, elsewhere, cores, idle):
+    import joblib
+
     from softmax_lib import _threads
 
     monkeypatch.setattr(_threads, "_runnable_elsewhere", lambda: elsewhere)
-    monkeypatch.setattr(_threads.os, "sched_getaffinity", lambda pid: cores, raising=False)
+    monkeypatch.setattr(joblib, "cpu_count", lambda: len(cores))
     assert _threads.idle_cores() == idle
+
+
+def test_idle_cores_never_exceed_the_cpus_joblib_grants(monkeypatch):
+    # joblib's cpu_count honours affinity and a container's CPU quota; os.cpu_count()
+    # does not (a 2-CPU container on a 64-core host sees 64).
+    from softmax_lib import _threads
+
+    monkeypatch.setattr(_threads, "_runnable_elsewhere", lambda: 0)
+    assert _threads.idle_cores() <= len(os.sched_getaffinity(0))
+    assert _threads.idle_cores() == __import__("joblib").cpu_count()
 
 
 def test_a_busy_process_is_seen():
