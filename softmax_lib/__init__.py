@@ -52,6 +52,7 @@ _LAZY = {
     "plot_probability_curves": "plotting",
     "plot_decision_regions": "plotting",
     "plot_loss_curves": "plotting",
+    "plot_reliability": "plotting",
     "plot_weight_images": "plotting",
 }
 

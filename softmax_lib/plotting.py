@@ -18,6 +18,7 @@ __all__ = [
     "plot_probability_curves",
     "plot_decision_regions",
     "plot_loss_curves",
+    "plot_reliability",
     "plot_weight_images",
 ]
 
@@ -220,6 +221,68 @@ def plot_loss_curves(
     ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
     ax.legend(fontsize="small")
     return ax
+
+
+def plot_reliability(
+    proba: ArrayLike,
+    y: ArrayLike,
+    *,
+    n_bins: int = 10,
+    axes=None,
+    title: str = "Reliability diagram",
+    style: int = 0,
+):
+    """Reliability diagram (top) and the number of predictions per bin (bottom, log scale).
+
+    The top panel plots, for each confidence bin that holds predictions, the accuracy in
+    the bin against its mean confidence, beside the diagonal of a calibrated model; the
+    bottom panel shows how many predictions each bin holds, so that a point backed by
+    three predictions is not read like one backed by thousands.
+
+    Parameters
+    ----------
+    proba : array-like of shape (n_samples, n_classes)
+        Predicted probabilities.
+    y : array-like of shape (n_samples,)
+        True class indices in ``[0, n_classes)``.
+    n_bins : int, default=10
+        Equal-width confidence bins on [0, 1] (see :func:`softmax_lib.reliability_table`,
+        which also validates the inputs).
+    axes : (Axes, Axes), optional
+        The curve's and the counts' axes; by default a new figure with both, the counts
+        below.
+    title : str
+    style : int, default=0
+        Index into :data:`CLASS_COLORS` and :data:`CLASS_MARKERS` for the model's curve
+        and bars, to tell several models apart.
+
+    Returns
+    -------
+    (matplotlib.axes.Axes, matplotlib.axes.Axes)
+        The curve's axes and the counts' axes.
+    """
+    from .calibration import reliability_table
+
+    table = reliability_table(proba, y, n_bins)
+    if axes is None:
+        import matplotlib.pyplot as plt
+
+        _, axes = plt.subplots(2, 1, figsize=(5.0, 5.2), sharex=True, layout="constrained",
+                               gridspec_kw={"height_ratios": (3, 1)})
+    ax_curve, ax_count = axes
+    filled = table.counts > 0  # an empty bin has no accuracy to plot
+    colour = CLASS_COLORS[style % len(CLASS_COLORS)]
+    ax_curve.plot([0, 1], [0, 1], color=CLASS_COLORS[7], ls=":", label="calibrated")
+    ax_curve.plot(table.mean_confidence[filled], table.accuracy[filled], color=colour,
+                  marker=CLASS_MARKERS[style % len(CLASS_MARKERS)], label="model")
+    ax_curve.set(title=title, ylabel="accuracy in bin", xlim=(0, 1), ylim=(-0.03, 1.03))
+    ax_curve.legend(loc="upper left", fontsize=8)
+    centres = (np.flatnonzero(filled) + 0.5) / n_bins
+    bars = ax_count.bar(centres, table.counts[filled], width=0.9 / n_bins, color=colour)
+    ax_count.bar_label(bars, padding=1, fontsize=7)
+    ax_count.set(yscale="log", ylim=(1, 5 * int(table.counts.sum())), xlabel="confidence",
+                 ylabel="predictions")
+    return ax_curve, ax_count
 
 
 def plot_weight_images(

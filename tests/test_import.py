@@ -36,6 +36,7 @@ API = [
     "plot_probability_curves",
     "plot_decision_regions",
     "plot_loss_curves",
+    "plot_reliability",
     "plot_weight_images",
 ]
 HEAVY = ["torch", "sklearn", "matplotlib", "scipy.optimize"]

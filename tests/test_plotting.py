@@ -20,6 +20,7 @@ from softmax_lib import (
     plot_decision_regions,
     plot_loss_curves,
     plot_probability_curves,
+    plot_reliability,
     plot_weight_images,
 )
 
@@ -199,3 +200,56 @@ def test_each_helper_creates_one_figure_and_leaves_it_open_for_the_caller(line_m
     plot_loss_curves({"a": [1.0, 0.5]})
     plot_weight_images(np.ones((2, 4)), image_shape=(2, 2))
     assert len(plt.get_fignums()) == 3
+
+
+# --------------------------------------------------------------------------- reliability
+def _overconfident(n=2000, seed=0):
+    # Three classes; the predicted top probability is drawn uniformly, and the model is
+    # right with probability confidence**2: overconfident, with bins of varied size.
+    rng = np.random.default_rng(seed)
+    top = rng.uniform(0.34, 1.0, n)
+    proba = np.column_stack([top, (1 - top) / 2, (1 - top) / 2])
+    correct = rng.random(n) < top**2
+    y = np.where(correct, 0, rng.integers(1, 3, n))
+    return proba, y
+
+
+def test_plot_reliability_draws_the_bins_that_hold_predictions():
+    proba, y = _overconfident()
+    ax_curve, ax_count = plot_reliability(proba, y, n_bins=10, title="t")
+    diagonal, model = ax_curve.get_lines()
+    np.testing.assert_array_equal(diagonal.get_xydata(), [[0, 0], [1, 1]])
+    # Independent check: bin by hand (right-closed bins, as calibration_curve).
+    confidence = proba.max(axis=1)
+    bins = np.clip(np.ceil(confidence * 10).astype(int) - 1, 0, 9)
+    filled = np.unique(bins)
+    expected_x = [confidence[bins == b].mean() for b in filled]
+    expected_y = [(y[bins == b] == 0).mean() for b in filled]
+    np.testing.assert_allclose(model.get_xdata(), expected_x, rtol=1e-12)
+    np.testing.assert_allclose(model.get_ydata(), expected_y, rtol=1e-12)
+    heights = [patch.get_height() for patch in ax_count.patches]
+    assert heights == [int((bins == b).sum()) for b in filled]
+    np.testing.assert_allclose([p.get_x() + p.get_width() / 2 for p in ax_count.patches],
+                               (filled + 0.5) / 10)
+    assert 0 not in filled  # no prediction below 1/3: the empty low bins are not drawn
+    assert ax_count.get_yscale() == "log" and ax_curve.get_title() == "t"
+
+
+def test_plot_reliability_uses_the_given_axes_and_style():
+    proba, y = _overconfident(seed=1)
+    _, axes = plt.subplots(2, 2)
+    returned = plot_reliability(proba, y, axes=(axes[0, 1], axes[1, 1]), style=2)
+    assert returned == (axes[0, 1], axes[1, 1])
+    assert not axes[0, 0].get_lines()  # nothing drawn elsewhere
+    model = axes[0, 1].get_lines()[1]
+    assert model.get_color() == "#009E73" and model.get_marker() == "^"
+
+
+def test_plot_reliability_rejects_bad_input():
+    proba, y = _overconfident()
+    with pytest.raises(ValueError, match="sum to 1"):
+        plot_reliability(proba * 1.5, y)
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        plot_reliability(proba, y[:-1])
+    with pytest.raises(ValueError, match=r"class indices in 0\.\.2"):
+        plot_reliability(proba, y + 1)
