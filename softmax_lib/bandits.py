@@ -27,6 +27,7 @@ from .core import softmax
 __all__ = ["BanditResult", "boltzmann_probabilities", "simulate_bandit"]
 
 Temperature = float | Callable[[int], float]
+Epsilon = float | Callable[[int], float]
 
 
 class BanditResult(NamedTuple):
@@ -72,6 +73,11 @@ def _check_temperature(temperature: float) -> None:
         raise ValueError(f"temperature must be a positive, finite number, got {temperature!r}")
 
 
+def _check_epsilon(epsilon: float) -> None:
+    if isinstance(epsilon, bool) or not 0.0 <= epsilon <= 1.0:  # NaN fails the test too
+        raise ValueError(f"epsilon must be a number in [0, 1], got {epsilon!r}")
+
+
 def simulate_bandit(
     arm_means: ArrayLike,
     n_steps: int,
@@ -79,7 +85,7 @@ def simulate_bandit(
     *,
     strategy: str = "softmax",
     temperature: Temperature = 1.0,
-    epsilon: float = 0.1,
+    epsilon: Epsilon = 0.1,
     noise: float = 1.0,
     seed: int = 0,
 ) -> BanditResult:
@@ -103,8 +109,10 @@ def simulate_bandit(
     temperature : float or callable, default=1.0
         For ``"softmax"``: a fixed ``T > 0``, or a function of the step ``t`` returning
         it (a schedule, e.g. ``lambda t: 2.0 / (1 + t / 100)``).
-    epsilon : float, default=0.1
-        For ``"epsilon-greedy"``: the probability of a uniformly random pull, in [0, 1].
+    epsilon : float or callable, default=0.1
+        For ``"epsilon-greedy"``: the probability of a uniformly random pull, in [0, 1],
+        or a function of the step ``t`` returning it (a decaying schedule, e.g.
+        ``lambda t: min(1.0, 10 / (t + 1))``).
     noise : float, default=1.0
         Standard deviation of the rewards, >= 0.
     seed : int, default=0
@@ -134,8 +142,8 @@ def simulate_bandit(
         raise ValueError(f"strategy must be 'softmax' or 'epsilon-greedy', got {strategy!r}")
     if strategy == "softmax" and not callable(temperature):
         _check_temperature(temperature)
-    if strategy == "epsilon-greedy" and not 0.0 <= epsilon <= 1.0:
-        raise ValueError(f"epsilon must lie in [0, 1], got {epsilon!r}")
+    if strategy == "epsilon-greedy" and not callable(epsilon):
+        _check_epsilon(epsilon)
     if not np.isfinite(noise) or noise < 0:
         raise ValueError(f"noise must be a non-negative number, got {noise!r}")
 
@@ -158,7 +166,9 @@ def simulate_bandit(
         else:
             best = estimates == estimates.max(axis=1, keepdims=True)
             greedy = np.argmax(rng.random((n_runs, n_arms)) * best, axis=1)  # random ties
-            explore = rng.random(n_runs) < epsilon
+            eps = float(epsilon(t)) if callable(epsilon) else float(epsilon)
+            _check_epsilon(eps)
+            explore = rng.random(n_runs) < eps
             chosen = np.where(explore, rng.integers(n_arms, size=n_runs), greedy)
         reward = arm_means[chosen] + noise * rng.standard_normal(n_runs)
         pulls[runs, chosen] += 1

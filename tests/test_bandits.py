@@ -42,6 +42,21 @@ def test_epsilon_one_is_uniformly_random_and_epsilon_zero_without_noise_sticks()
     assert chisquare(np.bincount(first, minlength=3)).pvalue > 1e-3
 
 
+def test_an_epsilon_schedule_is_read_at_every_step():
+    # A constant schedule draws exactly what the constant does (same seed, same draws).
+    fixed = simulate_bandit(MEANS, 60, 40, strategy="epsilon-greedy", epsilon=0.3, seed=5)
+    scheduled = simulate_bandit(MEANS, 60, 40, strategy="epsilon-greedy",
+                                epsilon=lambda t: 0.3, seed=5)
+    np.testing.assert_array_equal(fixed.actions, scheduled.actions)
+    # Explore for 60 steps, then never: without noise every run has seen the best arm
+    # by then (missing it in 60 uniform pulls has probability (2/3)^60 ~ 3e-11 per run)
+    # and sticks to it.
+    switch = simulate_bandit(MEANS, 100, 200, strategy="epsilon-greedy", noise=0.0,
+                             epsilon=lambda t: 1.0 if t < 60 else 0.0, seed=6)
+    assert np.all(switch.actions[:, 60:] == 2)
+    assert chisquare(np.bincount(switch.actions[:, :60].ravel(), minlength=3)).pvalue > 1e-3
+
+
 def test_regret_is_the_expected_loss_of_the_pulled_arms():
     result = simulate_bandit(MEANS, 60, 20, temperature=0.5, seed=3)
     by_hand = np.cumsum(1.0 - MEANS[result.actions], axis=1)
@@ -80,6 +95,8 @@ def test_runs_are_reproducible_and_seeds_differ():
     (dict(temperature=0.0), "temperature"),
     (dict(temperature=lambda t: -1.0), "temperature"),
     (dict(strategy="epsilon-greedy", epsilon=1.5), "epsilon"),
+    (dict(strategy="epsilon-greedy", epsilon=np.nan), "epsilon"),
+    (dict(strategy="epsilon-greedy", epsilon=lambda t: 1.0 if t < 3 else -0.1), "epsilon"),
     (dict(noise=-1.0), "noise"),
 ])
 def test_bad_parameters_get_a_clear_error(kwargs, message):
