@@ -22,7 +22,7 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .core import softmax
+from .core import _checked_temperature, softmax
 
 __all__ = ["BanditResult", "boltzmann_probabilities", "simulate_bandit"]
 
@@ -64,13 +64,8 @@ def boltzmann_probabilities(values: ArrayLike, temperature: float) -> NDArray[np
     values = np.asarray(values, dtype=np.float64)
     if not np.all(np.isfinite(values)):
         raise ValueError("values must be finite")
-    _check_temperature(temperature)
+    _checked_temperature(temperature)
     return softmax(values, axis=-1, temperature=float(temperature))
-
-
-def _check_temperature(temperature: float) -> None:
-    if isinstance(temperature, bool) or not np.isfinite(temperature) or temperature <= 0:
-        raise ValueError(f"temperature must be a positive, finite number, got {temperature!r}")
 
 
 def _check_epsilon(epsilon: float) -> None:
@@ -141,7 +136,7 @@ def simulate_bandit(
     if strategy not in ("softmax", "epsilon-greedy"):
         raise ValueError(f"strategy must be 'softmax' or 'epsilon-greedy', got {strategy!r}")
     if strategy == "softmax" and not callable(temperature):
-        _check_temperature(temperature)
+        _checked_temperature(temperature)
     if strategy == "epsilon-greedy" and not callable(epsilon):
         _check_epsilon(epsilon)
     if not np.isfinite(noise) or noise < 0:
@@ -157,7 +152,7 @@ def simulate_bandit(
     for t in range(n_steps):
         if strategy == "softmax":
             T = float(temperature(t)) if callable(temperature) else float(temperature)
-            _check_temperature(T)
+            _checked_temperature(T)
             probabilities = softmax(estimates, axis=1, temperature=T)
             # Inverse-CDF sampling, one uniform draw per run; clip guards the last edge.
             cumulative = np.cumsum(probabilities, axis=1)

@@ -46,8 +46,11 @@ def _as_float_array(z: ArrayLike) -> NDArray[np.floating]:
 
 
 def _checked_temperature(temperature: float) -> float:
-    """Return ``temperature`` if it is a finite number > 0, else raise ValueError."""
-    if not (np.isfinite(temperature) and temperature > 0):
+    """Return ``temperature`` if it is a finite number > 0, else raise ValueError.
+
+    A bool is rejected too: ``True`` is 1 to NumPy, but never a meant temperature.
+    """
+    if isinstance(temperature, bool) or not (np.isfinite(temperature) and temperature > 0):
         raise ValueError(f"temperature must be a finite number > 0, got {temperature!r}")
     return float(temperature)
 

@@ -382,7 +382,7 @@ def test_large_temperature_flattens_towards_uniform():
 
 
 @pytest.mark.parametrize("func", [softmax, log_softmax])
-@pytest.mark.parametrize("T", [0.0, -1.0, -1e-300, np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("T", [0.0, -1.0, -1e-300, np.nan, np.inf, -np.inf, True])
 def test_invalid_temperature_raises(func, T):
     with pytest.raises(ValueError):
         func([1.0, 2.0], temperature=T)
