@@ -159,19 +159,28 @@ class LinkChecker:
 _WAIT_FOR_PAGE = """async () => {
   for (const img of document.images) { img.loading = "eager"; }
   await Promise.all(Array.from(document.images, img => img.decode().catch(() => null)));
-  const formulas = document.querySelectorAll(".math");
-  if (formulas.length === 0) return "no math";
-  for (let i = 0; i < 100 && !(window.MathJax && MathJax.startup && MathJax.startup.promise); i++) {
-    await new Promise(resolve => setTimeout(resolve, 100));
+  let state = "no math";
+  const mathJaxReady = () => window.MathJax && MathJax.startup && MathJax.startup.promise;
+  if (document.querySelectorAll(".math").length > 0) {
+    for (let i = 0; i < 100 && !mathJaxReady(); i++) {
+      await new Promise(resolve => setTimeout(resolve, 100));
+    }
+    if (!mathJaxReady()) return "MathJax missing";
+    await MathJax.startup.promise;
+    state = "typeset";
   }
-  if (!(window.MathJax && MathJax.startup && MathJax.startup.promise)) return "MathJax missing";
-  await MathJax.startup.promise;
-  return "typeset";
+  // The theme script sets the dark mode after the first paint, so its buttons fade from
+  // light to dark colours for 0.15 s; a contrast check in that window reads a colour no
+  // reader sees. Wait for every transition that ends (not for endless spinners).
+  const ending = document.getAnimations()
+    .filter(a => a.effect && Number.isFinite(a.effect.getComputedTiming().endTime));
+  await Promise.all(ending.map(a => a.finished.catch(() => null)));
+  return state;
 }"""
 
 def wait_until_rendered(page) -> bool:
-    """Wait for every image to decode and MathJax to finish; False if MathJax never loaded
-    on a page that has formulas."""
+    """Wait for every image to decode, MathJax to finish and colour transitions to end;
+    False if MathJax never loaded on a page that has formulas."""
     return page.evaluate(_WAIT_FOR_PAGE) != "MathJax missing"
 
 
