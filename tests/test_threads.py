@@ -1,4 +1,4 @@
-"""Tests of softmax_lib._threads.single_threaded_scipy_blas."""
+"""Tests of softmax_lib._threads: the BLAS pools during fits, and the idle-core count."""
 
 from __future__ import annotations
 
@@ -188,3 +188,56 @@ def test_large_dense_fit_fits_numpys_pool_to_the_idle_cores(monkeypatch, idle, o
                 assert n == numpy_inside
             elif "scipy" in path:
                 assert n == 1
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_fits_reuse_one_controller_until_a_module_is_imported(monkeypatch):
+    # Scanning the loaded libraries costs about a millisecond; a loop of small fits (cross-
+    # validation, partial_fit over chunks) must not pay it at every call.
+    import sys
+    import types
+
+    import numpy as np
+    import threadpoolctl
+
+    from softmax_lib import SoftmaxRegression, _threads
+
+    scans = []
+    real = threadpoolctl.ThreadpoolController
+
+    def counting():
+        scans.append(1)
+        return real()
+
+    monkeypatch.setattr(threadpoolctl, "ThreadpoolController", counting)
+    _threads._controller_cache.clear()
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((60, 4)), np.arange(60) % 3
+    for _ in range(3):
+        SoftmaxRegression(max_iter=5).fit(X, y)
+    model = SoftmaxRegression(solver="sgd", random_state=0)
+    for _ in range(3):
+        model.partial_fit(X, y, classes=[0, 1, 2])
+    assert len(scans) == 1
+    # A new module may have brought a new BLAS: the next fit scans again, once.
+    monkeypatch.setitem(sys.modules, "a_new_extension", types.ModuleType("a_new_extension"))
+    SoftmaxRegression(max_iter=5).fit(X, y)
+    SoftmaxRegression(max_iter=5).fit(X, y)
+    assert len(scans) == 2
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_a_reused_controller_restores_the_pools_of_the_moment(monkeypatch):
+    # The controller is reused across fits, but each fit restores the thread counts it
+    # found when it started, not those of an earlier fit.
+    import numpy as np
+
+    from softmax_lib import SoftmaxRegression
+
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((60, 4)), np.arange(60) % 3
+    for outer in (2, 1, 2):
+        with threadpool_limits(limits=outer, user_api="blas"):
+            before = _blas_threads()
+            SoftmaxRegression(max_iter=5).fit(X, y)
+            assert _blas_threads() == before
