@@ -26,11 +26,15 @@ import contextlib
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-_controller_cache: dict[int, object] = {}
+if TYPE_CHECKING:
+    from threadpoolctl import ThreadpoolController
+
+_controller_cache: dict[int, ThreadpoolController] = {}
 
 
-def _controller():
+def _controller() -> ThreadpoolController:
     """A ``threadpoolctl.ThreadpoolController`` of the pools loaded now, reused while no
     module has been imported since.
 
