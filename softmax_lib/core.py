@@ -25,7 +25,10 @@ returns it: ``+inf`` for a slice holding ``+inf``, ``-inf`` for a slice entirely
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
+from numpy.lib.array_utils import normalize_axis_index
 from numpy.typing import ArrayLike, NDArray
 
 __all__ = ["softmax", "log_softmax", "logsumexp", "sigmoid", "hardmax", "one_hot"]
@@ -61,15 +64,22 @@ def _stable_max(z: NDArray[np.floating], axis: int) -> NDArray[np.floating]:
     Checking the (small) array of maxima is enough: ``max`` propagates NaN and
     returns +inf or -inf exactly when the slice is unusable.
     """
-    _check_axis_length(z, axis)
+    _check_axis(z, axis)
     z_max = np.max(z, axis=axis, keepdims=True)
     _check_finite_maxima(z_max)
     return z_max
 
 
-def _check_axis_length(z: NDArray[np.floating], axis: int) -> None:
+def _check_axis(z: NDArray[np.floating], axis: int) -> None:
+    """Raise unless ``axis`` names a non-empty axis of ``z``."""
     if z.ndim == 0:
         raise ValueError("expected an array with at least one dimension, got a scalar")
+    # NumPy would take True as axis 1; reject it, like a float.
+    if isinstance(axis, bool) or not isinstance(axis, numbers.Integral):
+        raise TypeError(f"axis must be an integer, got {axis!r}")
+    # AxisError (a ValueError and an IndexError): "axis 5 is out of bounds for array of
+    # dimension 2", where z.shape[axis] would only say "tuple index out of range".
+    normalize_axis_index(int(axis), z.ndim)
     if z.shape[axis] == 0:
         raise ValueError("cannot take softmax over an empty axis")
 
@@ -108,7 +118,7 @@ def _softmax_family(z: NDArray[np.floating], axis: int, kind: str, temperature: 
     is logsumexp as ``log(sum(exp(z - max))) + max`` (see :func:`_log_of_sum_exp`).
     """
     reduces = kind in ("logsumexp", "log_of_sum")
-    _check_axis_length(z, axis)
+    _check_axis(z, axis)
     moved = np.moveaxis(z, axis, -1)
     n_classes = moved.shape[-1]
     rows = moved.reshape(-1, n_classes)
@@ -209,7 +219,11 @@ def logsumexp(z: ArrayLike, axis: int = -1, keepdims: bool = False) -> NDArray[n
     Raises
     ------
     ValueError
-        If ``z`` holds NaN, or ``axis`` is empty.
+        If ``z`` holds NaN or is a scalar, or ``axis`` is empty.
+    numpy.exceptions.AxisError
+        If ``axis`` is out of bounds for ``z`` (a ``ValueError`` and an ``IndexError``).
+    TypeError
+        If ``axis`` is not an integer.
 
     Examples
     --------
@@ -242,7 +256,12 @@ def softmax(z: ArrayLike, axis: int = -1, temperature: float = 1.0) -> NDArray[n
     Raises
     ------
     ValueError
-        If ``temperature <= 0``, or a slice holds NaN or +inf or only -inf.
+        If ``temperature <= 0``, ``z`` is a scalar, ``axis`` is empty, or a slice holds
+        NaN or +inf or only -inf.
+    numpy.exceptions.AxisError
+        If ``axis`` is out of bounds for ``z`` (a ``ValueError`` and an ``IndexError``).
+    TypeError
+        If ``axis`` is not an integer.
 
     Examples
     --------
@@ -274,9 +293,13 @@ def log_softmax(z: ArrayLike, axis: int = -1, temperature: float = 1.0) -> NDArr
     Raises
     ------
     ValueError
-        If ``temperature <= 0``, or a slice holds NaN or +inf or only -inf (as
-        :func:`softmax`; :func:`scipy.special.log_softmax` returns NaN there, with a
-        RuntimeWarning).
+        If ``temperature <= 0``, ``z`` is a scalar, ``axis`` is empty, or a slice holds
+        NaN or +inf or only -inf (as :func:`softmax`; :func:`scipy.special.log_softmax`
+        returns NaN there, with a RuntimeWarning).
+    numpy.exceptions.AxisError
+        If ``axis`` is out of bounds for ``z`` (a ``ValueError`` and an ``IndexError``).
+    TypeError
+        If ``axis`` is not an integer.
 
     Examples
     --------
@@ -336,6 +359,11 @@ def hardmax(z: ArrayLike, axis: int = -1) -> NDArray[np.floating]:
     -------
     ndarray of the same shape as ``z``
         Exactly one 1 along ``axis``, zeros elsewhere; same float dtype as :func:`softmax`.
+
+    Raises
+    ------
+    ValueError, numpy.exceptions.AxisError, TypeError
+        Where :func:`softmax` raises them.
 
     Examples
     --------

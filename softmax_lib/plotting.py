@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+from sklearn.exceptions import NotFittedError
 
 __all__ = [
     "CLASS_COLORS",
@@ -47,7 +48,35 @@ def _axes(ax):
 
 
 def _probability_function(model) -> Callable[[NDArray], NDArray]:
-    return model.predict_proba if hasattr(model, "predict_proba") else model
+    if hasattr(model, "predict_proba"):
+        return model.predict_proba
+    if callable(model):
+        return model
+    raise TypeError(
+        "model must have predict_proba or be a function from X to probabilities, got "
+        f"{type(model).__name__}"
+    )
+
+
+def _class_names(
+    n_classes: int, class_names: Sequence[str] | None, default: Callable[[int], str],
+    *, coloured: bool = True,
+) -> list[str]:
+    """``class_names`` as a list, checked against the number of classes, or the defaults.
+
+    With ``coloured``, the plot tells classes apart by :data:`CLASS_COLORS`, so there may
+    be no more classes than colours.
+    """
+    if coloured and n_classes > len(CLASS_COLORS):
+        raise ValueError(
+            f"this plot tells classes apart by {len(CLASS_COLORS)} colours, but there are "
+            f"{n_classes} classes"
+        )
+    if class_names is None:
+        return [default(k) for k in range(n_classes)]
+    if len(class_names) != n_classes:
+        raise ValueError(f"class_names has {len(class_names)} names for {n_classes} classes")
+    return list(class_names)
 
 
 def plot_probability_curves(
@@ -80,12 +109,25 @@ def plot_probability_curves(
     Returns
     -------
     matplotlib.axes.Axes
+
+    Raises
+    ------
+    TypeError
+        If ``model`` has no ``predict_proba`` and is not callable.
+    ValueError
+        If it gives no (n_points, n_classes) array, ``class_names`` does not match,
+        or there are more classes than :data:`CLASS_COLORS`.
     """
     ax = _axes(ax)
     x = np.asarray(X, dtype=float).reshape(-1)
     grid = np.linspace(x.min(), x.max(), n_points)
-    proba = _probability_function(model)(grid.reshape(-1, 1))
-    names = class_names or [f"class {k}" for k in range(proba.shape[1])]
+    proba = np.asarray(_probability_function(model)(grid.reshape(-1, 1)))
+    if proba.ndim != 2 or proba.shape[0] != n_points:
+        raise ValueError(
+            f"model should map {n_points} inputs to probabilities of shape ({n_points}, "
+            f"n_classes), got shape {proba.shape}"
+        )
+    names = _class_names(proba.shape[1], class_names, lambda k: f"class {k}")
     for k in range(proba.shape[1]):
         ax.plot(
             grid,
@@ -147,6 +189,14 @@ def plot_decision_regions(
     Returns
     -------
     matplotlib.axes.Axes
+
+    Raises
+    ------
+    NotFittedError
+        If ``model`` has no ``classes_``.
+    ValueError
+        If ``X`` is not (n_samples, 2), ``class_names`` does not match, or there are
+        more classes than :data:`CLASS_COLORS`.
     """
     from matplotlib.colors import ListedColormap
 
@@ -155,7 +205,13 @@ def plot_decision_regions(
     if X.ndim != 2 or X.shape[1] != 2:
         raise ValueError(f"plot_decision_regions needs X of shape (n_samples, 2), got {X.shape}")
     y = np.asarray(y)
+    if not hasattr(model, "classes_"):
+        raise NotFittedError(
+            "plot_decision_regions needs a fitted classifier (with classes_ and predict): "
+            "call fit first"
+        )
     classes = list(model.classes_)
+    names = _class_names(len(classes), class_names, lambda k: str(classes[k]))
     margin = 0.05 * (X.max(axis=0) - X.min(axis=0)) + 1e-9
     lo, hi = X.min(axis=0) - margin, X.max(axis=0) + margin
     g0, g1 = np.meshgrid(
@@ -165,7 +221,6 @@ def plot_decision_regions(
     region = np.searchsorted(classes, predicted).reshape(g0.shape)
     cmap = ListedColormap(CLASS_COLORS[: len(classes)])
     ax.contourf(g0, g1, region, levels=np.arange(len(classes) + 1) - 0.5, cmap=cmap, alpha=0.25)
-    names = class_names or [str(c) for c in classes]
     for k, label in enumerate(classes):
         mask = y == label
         ax.scatter(
@@ -206,7 +261,14 @@ def plot_loss_curves(
     Returns
     -------
     matplotlib.axes.Axes
+
+    Raises
+    ------
+    ValueError
+        If ``curves`` is empty.
     """
+    if not curves:
+        raise ValueError("curves is empty: give at least one {label: values} pair")
     ax = _axes(ax)
     for k, (label, values) in enumerate(curves.items()):
         ax.plot(
@@ -304,10 +366,20 @@ def plot_weight_images(
     Returns
     -------
     matplotlib.figure.Figure
+
+    Raises
+    ------
+    ValueError
+        If ``coef`` is not (n_classes, prod(image_shape)) or ``class_names`` does not match.
     """
     import matplotlib.pyplot as plt
 
     coef = np.asarray(coef, dtype=float)
+    if coef.ndim != 2 or coef.shape[1] != int(np.prod(image_shape)):
+        raise ValueError(
+            f"coef must have shape (n_classes, {int(np.prod(image_shape))}) to show rows as "
+            f"{image_shape[0]}x{image_shape[1]} images, got {coef.shape}"
+        )
     n_classes = coef.shape[0]
     n_cols = min(n_classes, 5)
     n_rows = int(np.ceil(n_classes / n_cols))
@@ -319,7 +391,7 @@ def plot_weight_images(
         squeeze=False,
     )
     limit = np.abs(coef).max()
-    names = class_names or [str(k) for k in range(n_classes)]
+    names = _class_names(n_classes, class_names, str, coloured=False)
     for k, ax in enumerate(axes.ravel()):
         ax.set_axis_off()
         if k < n_classes:

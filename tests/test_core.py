@@ -162,6 +162,26 @@ def test_scalar_and_empty_axis_raise(func):
         func(np.zeros((3, 0)))
 
 
+@pytest.mark.parametrize("func", [*STABLE_FUNCS, hardmax])
+@pytest.mark.parametrize("axis", [2, -3, 7])
+def test_an_axis_out_of_bounds_is_named(func, axis):
+    with pytest.raises(np.exceptions.AxisError, match=f"axis {axis} is out of bounds"):
+        func(np.zeros((3, 4)), axis=axis)
+
+
+@pytest.mark.parametrize("func", [*STABLE_FUNCS, hardmax])
+@pytest.mark.parametrize("axis", [1.0, True, "1", None])
+def test_an_axis_that_is_not_an_integer_raises(func, axis):
+    # True would otherwise be taken as axis 1, and None as "every axis" by some NumPy calls.
+    with pytest.raises(TypeError, match="axis must be an integer"):
+        func(np.zeros((3, 4)), axis=axis)
+
+
+def test_a_numpy_integer_axis_is_accepted():
+    z = np.arange(6.0).reshape(2, 3)
+    np.testing.assert_array_equal(softmax(z, axis=np.int64(0)), softmax(z, axis=0))
+
+
 def test_minus_inf_logits_mean_probability_zero():
     z = np.array([[1.0, -np.inf, 2.0], [-np.inf, 0.0, -np.inf]])
     with _no_fp_trouble():

@@ -145,6 +145,44 @@ def test_decision_regions_reject_non_2d_inputs(plane_model, shape):
         plot_decision_regions(model, np.zeros(shape), y)
 
 
+def test_decision_regions_need_a_fitted_model(plane_model):
+    from sklearn.exceptions import NotFittedError
+
+    _, X, y = plane_model
+    with pytest.raises(NotFittedError):
+        plot_decision_regions(SoftmaxRegression(), X, y)
+
+
+def test_decision_regions_check_the_class_names(plane_model):
+    model, X, y = plane_model
+    with pytest.raises(ValueError, match="class_names has 2 names for 3 classes"):
+        plot_decision_regions(model, X, y, class_names=["cat", "dog"])
+
+
+def test_more_classes_than_colours_raise_instead_of_reusing_one():
+    # Two classes in one colour would be a figure that lies; say so instead.
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(120, 2)), np.arange(120) % 12
+    model = SoftmaxRegression().fit(X, y)
+    with pytest.raises(ValueError, match="10 colours, but there are 12 classes"):
+        plot_decision_regions(model, X, y)
+    with pytest.raises(ValueError, match="10 colours, but there are 12 classes"):
+        plot_probability_curves(lambda grid: np.full((len(grid), 12), 1 / 12), X[:, :1])
+
+
+@pytest.mark.parametrize("model", [None, 3.0, "model"])
+def test_probability_curves_reject_what_gives_no_probabilities(model, line_model):
+    _, X, _ = line_model
+    with pytest.raises(TypeError, match="predict_proba or be a function"):
+        plot_probability_curves(model, X)
+
+
+def test_probability_curves_reject_a_function_of_the_wrong_shape(line_model):
+    _, X, _ = line_model
+    with pytest.raises(ValueError, match=r"shape \(300, n_classes\), got shape \(300,\)"):
+        plot_probability_curves(lambda grid: np.full(len(grid), 0.5), X)
+
+
 # --------------------------------------------------------------------------- loss curves
 def test_loss_curves_draw_each_curve_with_its_label():
     curves = {"lr=0.1": [1.1, 0.9, 0.7, 0.6], "lr=1": np.array([1.1, 0.5, 0.4])}
@@ -191,6 +229,23 @@ def test_weight_images_default_shape_and_grid_of_five_columns():
     assert len(image_axes) == 10
     assert [ax.get_title() for ax in image_axes] == [f"class {k}" for k in range(10)]
     assert image_axes[0].get_images()[0].get_array().shape == (8, 8)
+
+
+def test_loss_curves_reject_no_curves():
+    with pytest.raises(ValueError, match="curves is empty"):
+        plot_loss_curves({})
+
+
+@pytest.mark.parametrize(("coef", "shape"), [(np.ones((3, 7)), (2, 2)), (np.ones(64), (8, 8)),
+                                             (np.ones((2, 64, 1)), (8, 8))])
+def test_weight_images_reject_rows_that_are_not_images(coef, shape):
+    with pytest.raises(ValueError, match="coef must have shape"):
+        plot_weight_images(coef, shape)
+
+
+def test_weight_images_check_the_class_names():
+    with pytest.raises(ValueError, match="class_names has 3 names for 2 classes"):
+        plot_weight_images(np.ones((2, 64)), class_names=["a", "b", "c"])
 
 
 def test_each_helper_creates_one_figure_and_leaves_it_open_for_the_caller(line_model):
