@@ -89,7 +89,8 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         ``sample_weight[i] * class_weight[y[i]]`` (classes missing from a dict weigh 1;
         ``"balanced"`` gives class k the weight ``n / (n_classes * n_k)``, counting
         samples by their ``sample_weight``). The penalty is scaled by the total of these
-        weights. :meth:`partial_fit` accepts a dict but not ``"balanced"``.
+        weights. Weights must be finite and non-negative. :meth:`partial_fit` accepts a
+        dict but not ``"balanced"``.
     warm_start : bool, default=False
         Start :meth:`fit` from the previous solution (``coef_``, ``intercept_``) instead
         of zeros; the new data must have the same numbers of classes and features.
@@ -320,7 +321,7 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
             order="C",
             reset=first_call,
         )
-        check_classification_targets(y)
+        _check_targets(y)
         # As SGDClassifier: classes required first, checked against classes_ later, and
         # validated by unique_labels (which rejects a mix of strings and numbers).
         if self.class_weight == "balanced":
@@ -668,7 +669,7 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         return tags
 
     def _set_classes(self, y: NDArray) -> NDArray[np.intp]:
-        check_classification_targets(y)
+        _check_targets(y)
         self.classes_, labels = np.unique(y, return_inverse=True)
         self._check_at_least_two_classes()
         return labels.astype(np.intp, copy=False)
@@ -712,6 +713,12 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
             per_class = compute_class_weight(
                 self.class_weight, classes=self.classes_, y=y, sample_weight=raw
             )
+            if not np.all(np.isfinite(per_class) & (per_class >= 0)):
+                # scikit-learn accepts them; a negative weight rewards the wrong class.
+                raise ValueError(
+                    "class_weight must give every class a finite, non-negative weight, got "
+                    f"{self.class_weight!r}"
+                )
             raw = raw * per_class[labels]
         total = float(raw.sum())
         if not np.isfinite(total):
@@ -793,6 +800,21 @@ def _answer_once(function, point: NDArray[np.float64], value):
 # 2.5 s; raw digits: L-BFGS stops at max_iter). Sparse X is never centred (centring would
 # fill it in): Newton-CG (TF-IDF, 20000 x 4200: 0.88 s vs 0.19 s).
 _AUTO_CENTRED = 0.01
+
+
+def _check_targets(y: NDArray) -> None:
+    """``check_classification_targets``, with a ValueError for labels that cannot be sorted.
+
+    Sorting an object array that mixes strings and numbers raises a TypeError ("'<' not
+    supported between instances of 'int' and 'str'") in NumPy and scikit-learn alike.
+    """
+    try:
+        check_classification_targets(y)
+    except TypeError as error:
+        raise ValueError(
+            "y mixes labels that cannot be sorted together, such as strings and numbers; "
+            "use one type for every label"
+        ) from error
 
 
 def _auto_solver(X) -> str:

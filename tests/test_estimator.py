@@ -733,6 +733,27 @@ def test_class_weights_all_zero_raise():
         SoftmaxRegression(class_weight={0: 0.0, 1: 0.0, 2: 0.0}).fit(X, y)
 
 
+@pytest.mark.parametrize("bad", [-1.0, np.nan, np.inf])
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+def test_class_weights_negative_or_not_finite_raise(bad, method):
+    # LogisticRegression fits with them; a negative weight rewards the wrong class.
+    X, y = _data("iris")
+    model = SoftmaxRegression(class_weight={0: 1.0, 1: bad})
+    kwargs = {"classes": [0, 1, 2]} if method == "partial_fit" else {}
+    with pytest.raises(ValueError, match="finite, non-negative weight"):
+        getattr(model, method)(X, y, **kwargs)
+
+
+def test_labels_mixing_strings_and_numbers_raise_a_value_error():
+    # np.unique (and scikit-learn) would raise "'<' not supported between 'int' and 'str'".
+    X, y = _data("iris")
+    mixed = np.where(y == 0, "setosa", y.astype(object)).astype(object)
+    with pytest.raises(ValueError, match="strings and numbers"):
+        SoftmaxRegression().fit(X, mixed)
+    with pytest.raises(ValueError, match="strings and numbers"):
+        SoftmaxRegression().partial_fit(X, mixed, classes=["setosa", "1", "2"])
+
+
 # --------------------------------------------------------------------------- scalar sample_weight
 @pytest.mark.parametrize("scalar", [2.5, 1, np.float32(0.5)])
 def test_scalar_sample_weight_is_broadcast_like_scikit_learn(scalar):
