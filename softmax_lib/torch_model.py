@@ -12,12 +12,17 @@ scikit-learn does not penalise.
 
 from __future__ import annotations
 
+import math
+import numbers
 from collections.abc import Iterator
 
 import numpy as np
 import torch
 from numpy.typing import ArrayLike
+from sklearn.utils import check_scalar
 from torch import nn
+
+from .core import _as_class_indices
 
 __all__ = ["TorchSoftmaxRegression", "train_torch_softmax"]
 
@@ -41,6 +46,13 @@ class TorchSoftmaxRegression(nn.Module):
         ``linear.weight`` has shape (n_classes, n_features) like ``coef_``;
         ``linear.bias`` has shape (n_classes,) like ``intercept_``.
 
+    Raises
+    ------
+    TypeError
+        If a size is not an int.
+    ValueError
+        If ``n_features < 1`` or ``n_classes < 2``.
+
     Examples
     --------
     >>> model = TorchSoftmaxRegression(4, 3)
@@ -50,15 +62,31 @@ class TorchSoftmaxRegression(nn.Module):
 
     def __init__(self, n_features: int, n_classes: int) -> None:
         super().__init__()
-        if n_features < 1 or n_classes < 2:
-            raise ValueError(
-                f"need n_features >= 1 and n_classes >= 2, got {n_features} and {n_classes}"
-            )
+        # check_scalar: a TypeError for 2.5 or True, a ValueError for 0 features or 1 class.
+        _check_count(n_features, "n_features", 1)
+        _check_count(n_classes, "n_classes", 2)
         self.linear = nn.Linear(n_features, n_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Logits ``x @ W.T + b`` of shape (batch, n_classes)."""
         return self.linear(x)
+
+
+def _check_count(value, name: str, least: int) -> None:
+    if isinstance(value, bool):  # an Integral to Python, never a meant size
+        raise TypeError(f"{name} must be an int, not a bool")
+    check_scalar(value, name, numbers.Integral, min_val=least)
+
+
+def _check_real(value, name: str, *, positive: bool, allow_inf: bool = False) -> None:
+    if isinstance(value, bool):
+        raise TypeError(f"{name} must be a number, not a bool")
+    check_scalar(value, name, numbers.Real, min_val=0,
+                 include_boundaries="neither" if positive else "left")
+    if math.isnan(value):  # NaN passes check_scalar's comparisons
+        raise ValueError(f"{name} must be a number, got NaN")
+    if math.isinf(value) and not allow_inf:
+        raise ValueError(f"{name} must be finite, got {value!r}")
 
 
 def _minibatches(
@@ -109,12 +137,34 @@ def train_torch_softmax(
     -------
     list of float
         The full-data objective before training and after each epoch.
+
+    Raises
+    ------
+    ValueError
+        Before training, for shapes that do not match the model, NaN or infinite ``X``,
+        labels that are not whole numbers in ``[0, n_classes)``, an unknown
+        ``optimizer``, or a setting out of range (``C <= 0``, ``lr <= 0``, ``tol < 0``,
+        ``epochs < 1``, ``batch_size < 1``, NaN); during training, if the objective
+        overflows (a learning rate too large for the data).
+    TypeError
+        If ``epochs`` or ``batch_size`` is not an int, or a setting is a bool.
     """
     weight = model.linear.weight
     n_classes, n_features = weight.shape
-    # torch.tensor copies, so read-only NumPy inputs are fine.
+    if optimizer not in ("lbfgs", "sgd"):
+        raise ValueError(f"optimizer must be 'lbfgs' or 'sgd', got {optimizer!r}")
+    # Every bad setting is named before training starts; a negative C or a huge step
+    # would otherwise train on to NaN without a word.
+    _check_real(C, "C", positive=True, allow_inf=True)
+    _check_real(lr, "lr", positive=True)
+    _check_real(tol, "tol", positive=False)
+    _check_count(epochs, "epochs", 1)
+    if batch_size is not None:
+        _check_count(batch_size, "batch_size", 1)
+    # torch.tensor copies, so read-only NumPy inputs are fine. Labels 0.5 or 1.7 would
+    # be truncated by the cast to long: whole numbers only.
     X_t = torch.tensor(np.asarray(X), dtype=weight.dtype)
-    y_t = torch.tensor(np.asarray(y), dtype=torch.long)
+    y_t = torch.tensor(_as_class_indices(y), dtype=torch.long)
     if (
         X_t.ndim != 2
         or y_t.ndim != 1
@@ -162,7 +212,7 @@ def train_torch_softmax(
 
         for _ in range(epochs):
             opt.step(closure)
-            history.append(full_objective())
+            history.append(_finite(full_objective(), len(history)))
             if abs(history[-2] - history[-1]) < tol:
                 break
     elif optimizer == "sgd":
@@ -173,7 +223,14 @@ def train_torch_softmax(
                 opt.zero_grad()
                 objective(rows).backward()
                 opt.step()
-            history.append(full_objective())
-    else:
-        raise ValueError(f"optimizer must be 'lbfgs' or 'sgd', got {optimizer!r}")
+            history.append(_finite(full_objective(), len(history), lr))
     return history
+
+
+def _finite(loss: float, epoch: int, lr: float | None = None) -> float:
+    """``loss``, or a ValueError if it overflowed (a step too large for the data)."""
+    if not math.isfinite(loss):
+        hint = (f"the learning rate {lr} is too large for this data; lower it or "
+                "standardise the features") if lr is not None else "standardise the features"
+        raise ValueError(f"the objective became non-finite in epoch {epoch}: {hint}")
+    return loss

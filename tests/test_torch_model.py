@@ -7,6 +7,7 @@ scikit-learn), an independently computed objective, and reproducibility.
 from __future__ import annotations
 
 import functools
+import re
 import warnings
 
 import numpy as np
@@ -76,6 +77,46 @@ def test_model_rejects_bad_sizes(d, k):
         TorchSoftmaxRegression(d, k)
 
 
+@pytest.mark.parametrize(("d", "k"), [(2.5, 3), (4, 3.0), (True, 3), (4, "3")])
+def test_model_rejects_sizes_that_are_not_integers(d, k):
+    with pytest.raises(TypeError):
+        TorchSoftmaxRegression(d, k)
+
+
+@pytest.mark.parametrize(("setting", "message"), [
+    ({"C": -1.0}, "C == -1.0, must be > 0"),  # used to train on to NaN
+    ({"C": 0.0}, "C == 0.0, must be > 0"),
+    ({"C": np.nan}, "C must be a number, got NaN"),
+    ({"lr": 0.0}, "lr == 0.0, must be > 0"),
+    ({"lr": np.inf}, "lr must be finite"),
+    ({"tol": -1e-3}, "tol == -0.001, must be >= 0"),
+    ({"epochs": 0}, "epochs == 0, must be >= 1"),  # used to return the start alone
+    ({"batch_size": 0}, "batch_size == 0, must be >= 1"),  # used to run full batches
+])
+def test_bad_settings_raise_before_training(setting, message):
+    X, y = _iris()
+    model = _model(seed=0)
+    W0, b0 = _params(model)
+    with pytest.raises(ValueError, match=re.escape(message)):
+        train_torch_softmax(model, X, y, optimizer="sgd", **setting)
+    W, b = _params(model)
+    np.testing.assert_array_equal(W, W0)  # nothing was trained
+    np.testing.assert_array_equal(b, b0)
+
+
+def test_labels_that_are_not_whole_numbers_raise():
+    # The cast to long would truncate 1.5 to 1 and train on the wrong labels.
+    X, y = _iris()
+    with pytest.raises(ValueError, match="whole numbers"):
+        train_torch_softmax(_model(), X, y + 0.5, epochs=1)
+
+
+def test_a_step_that_overflows_raises_instead_of_returning_nan():
+    X, y = _iris()
+    with pytest.raises(ValueError, match="non-finite in epoch 1: the learning rate 1e\\+200"):
+        train_torch_softmax(_model(), 1e3 * X, y, optimizer="sgd", lr=1e200, epochs=3)
+
+
 # --------------------------------------------------------------------------- lbfgs vs estimator
 # torch's LBFGS stops when the loss or the step changes by less than 1e-14, i.e. at
 # the resolution of the objective in float64: the objectives agree to ~1e-14, which
@@ -115,7 +156,8 @@ def test_default_c_is_unpenalised():
     X, y = _iris()
     model = _model(seed=4)
     W0, b0 = _params(model)
-    history = train_torch_softmax(model, X, y, optimizer="sgd", epochs=1, lr=0.0)
+    # history[0] is the objective before the first step
+    history = train_torch_softmax(model, X, y, optimizer="sgd", epochs=1, lr=0.1)
     assert history[0] == pytest.approx(_objective(W0, b0, X, y, np.inf), rel=1e-12)
 
 
