@@ -44,25 +44,45 @@ def numerical_gradient(
     ndarray of the same shape as ``x``, float64
         The estimated gradient.
 
+    Raises
+    ------
+    ValueError
+        If ``eps`` is not a finite number > 0, ``x`` is not finite, or ``f`` returns
+        more than one number or a NaN or infinite value.
+
     Examples
     --------
     >>> numerical_gradient(lambda v: float((v ** 2).sum()), [1.0, -2.0]).round(6)
     array([ 2., -4.])
     """
-    if not eps > 0:
-        raise ValueError(f"eps must be > 0, got {eps!r}")
+    if not 0 < eps < np.inf:
+        raise ValueError(f"eps must be a finite number > 0, got {eps!r}")
     point = np.array(x, dtype=np.float64)  # a private copy we perturb in place
+    if not np.all(np.isfinite(point)):
+        raise ValueError("x must be finite")
     grad = np.empty_like(point)
     flat_point, flat_grad = point.reshape(-1), grad.reshape(-1)
     for j in range(flat_point.size):
         original = flat_point[j]
         flat_point[j] = original + eps
-        f_plus = float(f(point))
+        f_plus = _one_number(f(point), "+", j)
         flat_point[j] = original - eps
-        f_minus = float(f(point))
+        f_minus = _one_number(f(point), "-", j)
         flat_point[j] = original
         flat_grad[j] = (f_plus - f_minus) / (2 * eps)
     return grad
+
+
+def _one_number(value, sign: str, j: int) -> float:
+    """``f``'s value as a float; a ValueError naming the point if it is not one finite
+    number (a NaN would otherwise turn into a NaN gradient entry without a word)."""
+    value = np.asarray(value)
+    if value.size != 1:
+        raise ValueError(f"f must return one number, got an array of shape {value.shape}")
+    number = float(value.reshape(()))
+    if not np.isfinite(number):
+        raise ValueError(f"f returned {number} at x {sign} eps in entry {j} (flat index)")
+    return number
 
 
 def check_gradient(
@@ -98,6 +118,12 @@ def check_gradient(
     float
         The maximum relative error, in [0, 1].
 
+    Raises
+    ------
+    ValueError
+        If ``grad`` returns the wrong shape or a NaN or infinite entry, or where
+        :func:`numerical_gradient` raises.
+
     Examples
     --------
     >>> f = lambda v: float(np.sum(np.sin(v)))
@@ -110,6 +136,8 @@ def check_gradient(
     analytic = np.asarray(grad(point.copy()), dtype=np.float64)
     if analytic.shape != point.shape:
         raise ValueError(f"grad returned shape {analytic.shape}, expected {point.shape}")
+    if not np.all(np.isfinite(analytic)):  # else the error would be NaN, and "nan < tol" False
+        raise ValueError("grad returned NaN or infinite entries")
     numeric = numerical_gradient(f, point, eps=eps)
     denominator = np.maximum(np.abs(analytic) + np.abs(numeric), 1e-12)
     return float(np.max(np.abs(analytic - numeric) / denominator))

@@ -96,10 +96,34 @@ def test_check_gradient_does_not_mutate_x():
     assert err < 1e-8
 
 
-@pytest.mark.parametrize("eps", [0.0, -1e-6, np.nan])
+@pytest.mark.parametrize("eps", [0.0, -1e-6, np.nan, np.inf])
 def test_numerical_gradient_rejects_non_positive_eps(eps):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="eps must be a finite number > 0"):
         numerical_gradient(lambda v: float(v.sum()), np.ones(2), eps=eps)
+
+
+def test_numerical_gradient_rejects_a_function_that_is_not_scalar():
+    # float() of a 3-vector would say "only 0-dimensional arrays can be converted".
+    with pytest.raises(ValueError, match=r"one number, got an array of shape \(3,\)"):
+        numerical_gradient(lambda v: 2 * v, np.ones(3))
+    # One number in an array of shape (1,) (say w @ X.T for one row) is fine.
+    np.testing.assert_allclose(numerical_gradient(lambda v: np.array([v @ v]), [1.0, 2.0]),
+                               [2.0, 4.0], rtol=1e-9)
+
+
+def test_numerical_gradient_names_where_the_function_is_not_finite():
+    # log(v) at v = 1e-7 with the step 1e-6: log of a negative number at x - eps.
+    with np.errstate(invalid="ignore"):
+        with pytest.raises(ValueError, match=r"f returned nan at x - eps in entry 1"):
+            numerical_gradient(lambda v: float(np.sum(np.log(v))), [1.0, 1e-7])
+    with pytest.raises(ValueError, match="x must be finite"):
+        numerical_gradient(lambda v: float(v.sum()), [1.0, np.nan])
+
+
+def test_check_gradient_rejects_a_gradient_that_is_not_finite():
+    # Else the error would be NaN, and a check "error < 1e-7" would fail without a reason.
+    with pytest.raises(ValueError, match="grad returned NaN or infinite entries"):
+        check_gradient(lambda v: float(v @ v), lambda v: np.array([np.nan, 1.0]), [1.0, 2.0])
 
 
 # --------------------------------------------------------------------------- check_gradient formula
