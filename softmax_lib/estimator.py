@@ -227,7 +227,8 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         sklearn.utils._param_validation.InvalidParameterError
             If a constructor parameter is invalid (a ``ValueError`` and ``TypeError``).
         ValueError
-            For invalid ``X``, ``y`` or ``sample_weight``.
+            For invalid ``X``, ``y`` (including labels that mix strings and numbers),
+            ``sample_weight``, or ``class_weight`` values (negative or not finite).
 
         Returns
         -------
