@@ -411,11 +411,7 @@ def one_hot(y: ArrayLike, n_classes: int | None = None) -> NDArray[np.float64]:
     elif int(n_classes) != n_classes or n_classes < 1:
         raise ValueError(f"n_classes must be a positive integer, got {n_classes!r}")
     n_classes = int(n_classes)
-    if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
-        raise ValueError(
-            f"labels must lie in [0, {n_classes - 1}] for n_classes={n_classes}; "
-            f"got values from {labels.min()} to {labels.max()}"
-        )
+    _check_label_range(labels, n_classes)
     out = np.zeros((labels.shape[0], n_classes))
     out[np.arange(labels.shape[0]), labels] = 1.0
     return out
@@ -432,3 +428,12 @@ def _as_class_indices(y: ArrayLike) -> NDArray[np.intp]:
     elif arr.dtype.kind not in "biu" and arr.size:
         raise ValueError(f"labels must be integer class indices, got dtype {arr.dtype}")
     return arr.astype(np.intp)
+
+
+def _check_label_range(labels: NDArray[np.intp], n_classes: int) -> None:
+    """Raise unless every label is a class index in ``[0, n_classes)``."""
+    if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
+        raise ValueError(
+            f"labels must lie in [0, {n_classes - 1}] for n_classes={n_classes}; "
+            f"got values from {labels.min()} to {labels.max()}"
+        )

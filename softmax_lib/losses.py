@@ -18,7 +18,13 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .core import _as_class_indices, _as_float_array, _log_of_sum_exp, softmax
+from .core import (
+    _as_class_indices,
+    _as_float_array,
+    _check_label_range,
+    _log_of_sum_exp,
+    softmax,
+)
 
 __all__ = ["cross_entropy", "cross_entropy_grad"]
 
@@ -44,8 +50,7 @@ def _targets_as_probabilities_or_indices(
         labels = _as_class_indices(y_arr)
         if labels.shape[0] != n_samples:
             raise ValueError(f"y has {labels.shape[0]} labels but logits have {n_samples} rows")
-        if labels.min() < 0 or labels.max() >= n_classes:
-            raise ValueError(f"labels must lie in [0, {n_classes - 1}] to index {n_classes} logits")
+        _check_label_range(labels, n_classes)
         return labels, None
     if y_arr.ndim == 2:
         probs = _as_float_array(y_arr)

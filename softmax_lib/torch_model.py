@@ -22,7 +22,7 @@ from numpy.typing import ArrayLike
 from sklearn.utils import check_scalar
 from torch import nn
 
-from .core import _as_class_indices
+from .core import _as_class_indices, _check_label_range
 
 __all__ = ["TorchSoftmaxRegression", "train_torch_softmax"]
 
@@ -163,8 +163,9 @@ def train_torch_softmax(
         _check_count(batch_size, "batch_size", 1)
     # torch.tensor copies, so read-only NumPy inputs are fine. Labels 0.5 or 1.7 would
     # be truncated by the cast to long: whole numbers only.
+    labels = _as_class_indices(y)
     X_t = torch.tensor(np.asarray(X), dtype=weight.dtype)
-    y_t = torch.tensor(_as_class_indices(y), dtype=torch.long)
+    y_t = torch.tensor(labels, dtype=torch.long)
     if (
         X_t.ndim != 2
         or y_t.ndim != 1
@@ -178,8 +179,7 @@ def train_torch_softmax(
         )
     if not torch.isfinite(X_t).all():
         raise ValueError("X contains NaN or infinity")
-    if y_t.min() < 0 or y_t.max() >= n_classes:
-        raise ValueError(f"labels must be class indices in [0, {n_classes - 1}]")
+    _check_label_range(labels, n_classes)
     n_samples = X_t.shape[0]
     alpha = 0.0 if np.isinf(C) else 1.0 / (C * n_samples)
     cross_entropy = nn.CrossEntropyLoss()
