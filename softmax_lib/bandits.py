@@ -64,8 +64,7 @@ def boltzmann_probabilities(values: ArrayLike, temperature: float) -> NDArray[np
     values = np.asarray(values, dtype=np.float64)
     if not np.all(np.isfinite(values)):
         raise ValueError("values must be finite")
-    _checked_temperature(temperature)
-    return softmax(values, axis=-1, temperature=float(temperature))
+    return softmax(values, axis=-1, temperature=temperature)  # softmax checks temperature
 
 
 def _check_epsilon(epsilon: float) -> None:
@@ -152,8 +151,7 @@ def simulate_bandit(
     for t in range(n_steps):
         if strategy == "softmax":
             T = float(temperature(t)) if callable(temperature) else float(temperature)
-            _checked_temperature(T)
-            probabilities = softmax(estimates, axis=1, temperature=T)
+            probabilities = softmax(estimates, axis=1, temperature=T)  # which checks T
             # Inverse-CDF sampling, one uniform draw per run; clip guards the last edge.
             cumulative = np.cumsum(probabilities, axis=1)
             draws = rng.random((n_runs, 1))
